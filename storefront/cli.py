@@ -1,0 +1,211 @@
+"""The `clipper` command: Flask's CLI group over create_app() plus the shop's own commands."""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import OperationalError
+
+from storefront.settings import ConfigurationError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+class UsageError(click.ClickException):
+    """A one-line error with exit status 2 (bad input, not a crash)."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def _create_cli_app() -> Flask:
+    from storefront import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if len(sys.argv) > 1 and sys.argv[1] == "demo":
+        os.environ.setdefault("CLIPPER_DEMO", "1")
+    group = FlaskGroup(create_app=_create_cli_app, add_version_option=False, load_dotenv=False,
+                       help="Clipper storefront: run `clipper demo` for a demo shop.")
+    try:
+        group.main(prog_name="clipper")
+    except ConfigurationError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except OperationalError as exc:
+        click.echo(f"Error: cannot reach the database ({_short_db_error(exc)}) at {_database_url()}", err=True)
+        sys.exit(2)
+
+
+def _database_url() -> str:
+    from storefront.domain.database import safe_url
+    from storefront.settings import Settings
+
+    try:
+        return safe_url(Settings.load({"testing": True}).database_url)
+    except Exception:
+        return "(unknown)"
+
+
+def _short_db_error(exc: OperationalError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(serve_command)
+    app.cli.add_command(users)
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _check_database() -> None:
+    from storefront.domain import database
+    from storefront.extensions import db
+
+    try:
+        database.ping(db.engine)
+    except OperationalError as exc:
+        url = database.safe_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        raise UsageError(f"cannot reach the database at {url} ({_short_db_error(exc)})") from None
+
+
+@click.command("demo")
+@click.option("--host", default=DEFAULT_HOST, show_default=True)
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Set up the demo store and exit.")
+@click.option("--workers", default=None, type=click.IntRange(1, 64))
+@with_appcontext
+def demo_command(host: str, port: int, no_serve: bool, workers: int | None) -> None:
+    """Migrate, seed the demo store if empty, build the search index, then serve it."""
+    from flask_migrate import upgrade
+
+    from storefront.demo import seed
+
+    if not no_serve:
+        ensure_port_free(host, port)
+    _check_database()
+    settings = current_app.config["CLIPPER"]
+    upgrade()
+    result = seed.seed_demo_store(settings)
+    url = f"http://{host}:{port}/"
+    click.echo(f"Clipper demo shop: {url}")
+    click.echo(f"Admin: {url}admin/")
+    if result.created:
+        click.echo(f"  e-mail:   {result.admin_email}")
+        click.echo(f"  password: {result.admin_password}")
+        click.echo(f"Seeded {result.summary}.")
+    else:
+        click.echo(f"  e-mail:   {result.admin_email} (the store already existed; its password was printed when "
+                   "it was created — `clipper users reset-password EMAIL` sets a new one)")
+    if not no_serve:
+        os.environ["CLIPPER_DEMO"] = "1"
+        os.environ.setdefault("CLIPPER_INSTANCE_PATH", str(settings.instance_path))
+        _run_gunicorn(host, port, workers)
+
+
+@click.command("serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True)
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="Default: 2 × CPU cores + 1, at most 8.")
+@with_appcontext
+def serve_command(host: str, port: int, workers: int | None) -> None:
+    """Serve the shop with gunicorn (access log on stdout)."""
+    ensure_port_free(host, port)
+    _check_database()
+    _run_gunicorn(host, port, workers)
+
+
+def default_workers() -> int:
+    return min(2 * (os.cpu_count() or 1) + 1, 8)
+
+
+def _run_gunicorn(host: str, port: int, workers: int | None) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    options = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers or default_workers(),
+        "worker_class": "gthread",
+        "threads": 4,
+        "accesslog": "-",
+        "errorlog": "-",
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    }
+
+    class ClipperServer(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from storefront import create_app
+
+            return create_app()
+
+    ClipperServer().run()
+
+
+@click.group("users")
+def users() -> None:
+    """Manage staff users."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--password", required=True, help="At least 12 characters.")
+@click.option("--role", default="staff", show_default=True, help="owner, admin or staff.")
+@with_appcontext
+def users_create(email: str, password: str, role: str) -> None:
+    """Create a staff user who can sign in at /admin/login."""
+    from storefront.domain import staff
+    from storefront.extensions import db
+
+    _check_database()
+    try:
+        user = staff.create_staff_user(db.session, email, password, role)
+        db.session.commit()
+    except staff.StaffValidationError as exc:
+        db.session.rollback()
+        raise UsageError(str(exc)) from None
+    click.echo(f"Created {user.role.value} {user.email}")
+
+
+@users.command("reset-password")
+@click.argument("email")
+@click.option("--password", default=None, help="Default: a new random password, printed once.")
+@with_appcontext
+def users_reset_password(email: str, password: str | None) -> None:
+    """Set a new password for a staff user (ends their open sessions)."""
+    from storefront.domain import staff
+    from storefront.extensions import db
+
+    _check_database()
+    new_password = password or staff.generate_password()
+    try:
+        staff.set_password(db.session, email, new_password)
+        db.session.commit()
+    except staff.StaffValidationError as exc:
+        db.session.rollback()
+        raise UsageError(str(exc)) from None
+    click.echo(f"New password for {staff.normalize_email(email)}: {new_password}" if not password
+               else f"Password changed for {staff.normalize_email(email)}")

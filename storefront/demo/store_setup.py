@@ -1,0 +1,122 @@
+"""Markets, taxes, warehouses and shipping of the demo seller (Shenzhen + New Jersey)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+EUROZONE = ["AT", "BE", "BG", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU",
+            "LV", "MT", "NL", "PT", "SI", "SK"]
+
+# code, name, currency, default locale, locales, countries, adjustment (bp), rounding, tax-inclusive, duties
+MARKETS = [
+    ("US", "United States", "USD", "en", ["en", "es"], ["US", "PR"], 0, "none", False, "DAP"),
+    ("EU", "Eurozone", "EUR", "de", ["de", "fr", "es", "en"], EUROZONE, 200, "ending_95", True, "DDP"),
+    ("GB", "United Kingdom", "GBP", "en", ["en"], ["GB"], 200, "ending_99", True, "DDP"),
+    ("JP", "Japan", "JPY", "ja", ["ja", "en"], ["JP"], 300, "nearest_10", True, "DAP"),
+    ("CA", "Canada", "CAD", "en", ["en", "fr"], ["CA"], 100, "ending_99", False, "DAP"),
+    ("AU", "Australia", "AUD", "en", ["en"], ["AU"], 200, "ending_95", True, "DAP"),
+    ("INTL", "Rest of world", "USD", "en", ["en", "zh-CN", "ja", "es", "fr", "de"], [], 0, "none", False, "DAP"),
+]
+
+# Standard VAT/GST rates (percent). EU countries outside the eurozone sell in USD but still owe VAT.
+TAX_RATES: list[tuple[str, str | None, str, Decimal, bool]] = [
+    *[(cc, None, "VAT", Decimal(r), True) for cc, r in {
+        "AT": "20", "BE": "21", "BG": "20", "CY": "19", "DE": "19", "EE": "24", "ES": "21", "FI": "25.5",
+        "FR": "20", "GR": "24", "HR": "25", "IE": "23", "IT": "22", "LT": "21", "LU": "17", "LV": "21",
+        "MT": "18", "NL": "21", "PT": "23", "SI": "22", "SK": "23", "PL": "23", "CZ": "21", "SE": "25",
+        "DK": "25", "HU": "27", "RO": "21",
+    }.items()],
+    ("GB", None, "VAT", Decimal("20"), True),
+    ("JP", None, "JCT", Decimal("10"), True),
+    ("AU", None, "GST", Decimal("10"), True),
+    ("NZ", None, "GST", Decimal("15"), True),
+    ("CH", None, "MWST", Decimal("8.1"), True),
+    ("NO", None, "MVA", Decimal("25"), True),
+    ("CA", None, "GST", Decimal("5"), False),
+    ("CA", "ON", "HST", Decimal("13"), False),
+    ("CA", "QC", "GST+QST", Decimal("14.975"), False),
+    ("CA", "BC", "GST+PST", Decimal("12"), False),
+    ("CA", "NS", "HST", Decimal("14"), False),
+]
+
+# Low-value import schemes: VAT collected at checkout at or below these (minor units, currency).
+IMPORT_THRESHOLDS = {"GB": (13500, "GBP"), "AU": (100000, "AUD"), "NZ": (100000, "NZD")}
+EU_IOSS_THRESHOLD = (15000, "EUR")
+EU_MEMBERS = set(EUROZONE) | {"PL", "CZ", "SE", "DK", "HU", "RO"}
+
+LOCATIONS = [
+    {"code": "CN-SZX", "name": "Shenzhen warehouse", "country_code": "CN", "ships_to": ["*"], "is_default": True,
+     "address": {"address1": "No. 18 Pingxin North Road, Pinghu", "city": "Shenzhen", "province_code": "GD",
+                 "postal_code": "518111", "country_code": "CN"}},
+    {"code": "US-EWR", "name": "New Jersey warehouse", "country_code": "US", "ships_to": ["US", "CA"],
+     "is_default": False,
+     "address": {"address1": "300 Raritan Center Pkwy", "city": "Edison", "province_code": "NJ",
+                 "postal_code": "08837", "country_code": "US"}},
+]
+
+# Weight brackets (grams) and USD prices per service; converted into each market's currency.
+BRACKETS = [250, 500, 1000, 2000, 5000, 10000]
+SERVICES = [
+    # name translations, level, carrier hint, service hint, min/max days, USD prices, free over USD
+    ({"en": "Express (DHL Express)", "de": "Express (DHL Express)", "fr": "Express (DHL Express)",
+      "es": "Exprés (DHL Express)", "ja": "速達 (DHL Express)", "zh-CN": "特快 (DHL Express)"},
+     "express", "mydhl", "express_worldwide", 3, 6, ["24.00", "29.00", "38.00", "52.00", "89.00", "139.00"], None),
+    ({"en": "Dedicated line (YunExpress)", "de": "Direktlinie (YunExpress)", "fr": "Ligne directe (YunExpress)",
+      "es": "Línea directa (YunExpress)", "ja": "専用ライン (YunExpress)", "zh-CN": "专线 (云途物流)"},
+     "dedicated_line", "yunexpress", "global_direct", 7, 12, ["9.90", "12.90", "17.90", "26.90", "49.00", "79.00"], "79.00"),
+    ({"en": "Postal (China Post ePacket)", "de": "Post (China Post ePacket)", "fr": "Postal (China Post ePacket)",
+      "es": "Correo (China Post ePacket)", "ja": "郵便 (China Post ePacket)", "zh-CN": "邮政小包 (中国邮政 e邮宝)"},
+     "postal", "chinapost", "epacket", 10, 20, ["5.90", "7.90", "11.90", "18.90", "39.00", "69.00"], "49.00"),
+]
+US_WAREHOUSE_SERVICE = (
+    {"en": "US warehouse ground", "de": "Versand aus US-Lager", "fr": "Envoi depuis l'entrepôt américain",
+     "es": "Envío terrestre desde almacén en EE. UU.", "ja": "米国倉庫から陸送", "zh-CN": "美国仓发货（陆运）"},
+    "standard", "usps", "ground_advantage", 2, 5, ["4.90", "5.90", "7.90", "10.90", "16.90", "24.90"], "49.00",
+)
+
+STORE_THEME_SETTINGS = {
+    "announcement": {
+        "en": "Free tracked shipping over $79 · Duties included for EU and UK",
+        "de": "Kostenloser Versand mit Sendungsverfolgung ab 79 $ · Zölle für EU und UK inklusive",
+        "fr": "Livraison suivie offerte dès 79 $ · Droits de douane inclus pour l'UE et le Royaume-Uni",
+        "es": "Envío con seguimiento gratis desde 79 $ · Aranceles incluidos para la UE y el Reino Unido",
+        "ja": "79ドル以上で追跡付き送料無料・EU/英国は関税込み",
+        "zh-CN": "满 79 美元免运费（可追踪）· 欧盟及英国包税",
+    },
+    "hero": {
+        "heading": {
+            "en": "Well-made goods, shipped to your door", "de": "Gut gemachte Dinge, bis an Ihre Tür geliefert",
+            "fr": "Des objets bien faits, livrés chez vous", "es": "Productos bien hechos, hasta tu puerta",
+            "ja": "丁寧につくられた品を、あなたのもとへ", "zh-CN": "用心之作，送货到家",
+        },
+        "subheading": {
+            "en": "Prices in your currency, taxes shown up front, tracked delivery worldwide.",
+            "de": "Preise in Ihrer Währung, Steuern von Anfang an ausgewiesen, weltweiter Versand mit Tracking.",
+            "fr": "Prix dans votre devise, taxes affichées d'emblée, livraison suivie dans le monde entier.",
+            "es": "Precios en tu moneda, impuestos claros desde el principio y envío con seguimiento a todo el mundo.",
+            "ja": "お客様の通貨で表示、税金も明示、世界中へ追跡付きでお届けします。",
+            "zh-CN": "以您的货币标价，税费一目了然，全球可追踪配送。",
+        },
+    },
+    "colors": {"accent": "#0b5cad", "background": "#ffffff", "text": "#1a1a1a"},
+}
+
+EXTRA_COLLECTIONS = [
+    {"handle": "sale", "kind": "smart", "rules": [{"field": "tag", "relation": "equals", "value": "sale"}],
+     "translations": {
+         "en": ("Sale", "sale", "<p>Limited-time prices on favourites across the shop.</p>"),
+         "de": ("Sale", "sale", "<p>Lieblingsstücke aus dem ganzen Shop – für kurze Zeit reduziert.</p>"),
+         "fr": ("Soldes", "soldes", "<p>Des prix réduits pour une durée limitée sur nos favoris.</p>"),
+         "es": ("Rebajas", "rebajas", "<p>Precios por tiempo limitado en los favoritos de la tienda.</p>"),
+         "ja": ("セール", "sale", "<p>人気アイテムを期間限定価格で。</p>"),
+         "zh-CN": ("特惠", "sale", "<p>全店人气好物限时特价。</p>"),
+     }},
+    {"handle": "new-arrivals", "kind": "smart", "rules": [{"field": "tag", "relation": "equals", "value": "new"}],
+     "translations": {
+         "en": ("New arrivals", "new-arrivals", "<p>Just landed in our Shenzhen and New Jersey warehouses.</p>"),
+         "de": ("Neuheiten", "neuheiten", "<p>Frisch eingetroffen in unseren Lagern in Shenzhen und New Jersey.</p>"),
+         "fr": ("Nouveautés", "nouveautes", "<p>Tout juste arrivés dans nos entrepôts de Shenzhen et du New Jersey.</p>"),
+         "es": ("Novedades", "novedades", "<p>Recién llegados a nuestros almacenes de Shenzhen y Nueva Jersey.</p>"),
+         "ja": ("新着アイテム", "new-arrivals", "<p>深圳とニュージャージーの倉庫に届いたばかりの新商品。</p>"),
+         "zh-CN": ("新品上架", "new-arrivals", "<p>深圳仓与新泽西仓刚刚到货的新品。</p>"),
+     }},
+]

@@ -1,0 +1,1 @@
+"""Business logic: plain functions over models and integrations, no request objects."""

@@ -1,0 +1,1 @@
+"""Adapters to the outside world; none of them knows about Flask requests."""

@@ -1,0 +1,1 @@
+"""Shopper-facing blueprints."""

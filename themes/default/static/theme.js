@@ -1,0 +1,5 @@
+/* Clipper default theme: progressive enhancement only; every page works without this file. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+})();
