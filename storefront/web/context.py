@@ -20,6 +20,19 @@ def load_shop_context() -> None:
         abort(404)
 
 
+def try_load_shop_context() -> None:
+    """For error pages outside any shop view: theme them if the store can be read, never fail."""
+    if "store" in g:
+        return
+    try:
+        store = load_store_settings(db.session)
+    except Exception:  # the database may be what is broken; the error page must still render
+        db.session.rollback()
+        return
+    g.store = store
+    g.theme = store.theme
+
+
 def shop_blueprint(name: str, import_name: str) -> Blueprint:
     """A shopper blueprint whose views all run with the shop context loaded."""
     bp = Blueprint(name, import_name)

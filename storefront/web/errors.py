@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from storefront.extensions import db
+from storefront.web.context import try_load_shop_context
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -39,6 +40,7 @@ def render_error(code: int, description: str | None = None):
         response = jsonify({"status": code, "message": title, "description": text})
         response.status_code = code
         return response
+    try_load_shop_context()
     return render_template("errors/error.html", code=code, title=title, text=text), code
 
 

@@ -1,7 +1,7 @@
 """Jinja globals and filters shared by every theme."""
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from markupsafe import Markup
 
 from storefront.domain.money import format_money
@@ -11,10 +11,16 @@ from storefront.web.localization import request_locale
 LOCALE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "ja": "日本語", "zh-CN": "简体中文"}
 
 
+def site_root() -> str:
+    """Absolute root of the shop: CLIPPER_PUBLIC_URL when set (behind proxies), else the request's host."""
+    public = current_app.config["CLIPPER"].public_url
+    return public.rstrip("/") if public else request.host_url.rstrip("/") + base_path()
+
+
 def locale_url(locale: str, default_locale: str = "en") -> str:
-    """This page's URL in another locale (no query string: canonical and hreflang links)."""
+    """This page's absolute URL in another locale, without query string (canonical and hreflang links)."""
     prefix = "" if locale == default_locale else f"/{locale}"
-    return f"{base_path()}{prefix}{request.path}"
+    return f"{site_root()}{prefix}{request.path}"
 
 
 def money(amount: int | None, currency: str) -> str:
