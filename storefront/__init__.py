@@ -37,8 +37,9 @@ def configure_settings(app: Flask, settings: Settings, config: Mapping[str, Any]
 
 
 def configure_logging(app: Flask, settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app.logger.setLevel(settings.log_level)
+    """Only our own loggers: the host (gunicorn, the CLI, tests) owns the root logger."""
+    for name in (app.logger.name, "admin"):
+        logging.getLogger(name).setLevel(settings.log_level)
 
 
 def init_extensions(app: Flask) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import sys
 
@@ -10,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError
 
-from storefront.settings import ConfigurationError
+from storefront.settings import ConfigurationError, Settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -26,8 +27,13 @@ class UsageError(click.ClickException):
 
 
 def _create_cli_app() -> Flask:
+    """The app for CLI commands. They sign nothing, so a missing secret key is only refused by `serve`."""
     from storefront import create_app
 
+    try:
+        Settings.load()
+    except ConfigurationError:
+        return create_app({"secret_key": secrets.token_urlsafe(48)})
     return create_app()
 
 
@@ -49,7 +55,6 @@ def main() -> None:
 
 def _database_url() -> str:
     from storefront.domain.database import safe_url
-    from storefront.settings import Settings
 
     try:
         return safe_url(Settings.load({"testing": True}).database_url)
@@ -127,6 +132,7 @@ def demo_command(host: str, port: int, no_serve: bool, workers: int | None) -> N
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None) -> None:
     """Serve the shop with gunicorn (access log on stdout)."""
+    Settings.load()  # the workers' create_app() will insist on a real secret key: say so now
     ensure_port_free(host, port)
     _check_database()
     _run_gunicorn(host, port, workers)
@@ -136,10 +142,9 @@ def default_workers() -> int:
     return min(2 * (os.cpu_count() or 1) + 1, 8)
 
 
-def _run_gunicorn(host: str, port: int, workers: int | None) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    options = {
+def gunicorn_options(host: str, port: int, workers: int | None) -> dict:
+    """The gunicorn settings `clipper serve` uses (bench/ serves its baseline app with the same)."""
+    return {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers or default_workers(),
         "worker_class": "gthread",
@@ -151,6 +156,12 @@ def _run_gunicorn(host: str, port: int, workers: int | None) -> None:
         "keepalive": 5,
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
     }
+
+
+def _run_gunicorn(host: str, port: int, workers: int | None) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    options = gunicorn_options(host, port, workers)
 
     class ClipperServer(BaseApplication):
         def load_config(self) -> None:

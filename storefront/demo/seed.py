@@ -110,7 +110,7 @@ def sanitize(html: str) -> str:
 
 def sku_code(value: str) -> str:
     code = re.sub(r"[^A-Z0-9]", "", value.upper())
-    return code[:6] or "X"
+    return code[:12] or "X"
 
 
 def ean13(seed: str) -> str:
@@ -148,9 +148,9 @@ class DemoSeeder:
             id=1, name="Harbor & Loom Goods", legal_name="Harbor & Loom Trading Co., Ltd.",
             base_currency=BASE_CURRENCY, default_locale="en", enabled_locales=list(SUPPORTED_LOCALES),
             theme="default", theme_settings=setup.STORE_THEME_SETTINGS, contact_email="hello@harborloom.example",
-            contact_phone="+86 755 2345 6789",
-            address={"address1": "No. 18 Pingxin North Road, Pinghu", "city": "Shenzhen", "province_code": "GD",
-                     "postal_code": "518111", "country_code": "CN"},
+            contact_phone="+1 732-555-0148",
+            address={"address1": "Room 1806, Block B, 88 Gangwan Avenue, Nanshan", "city": "Shenzhen",
+                     "province_code": "GD", "postal_code": "518054", "country_code": "CN"},
             ioss_number="IM5280001234", uk_vat_number="GB123456789",
             search_synonyms=[["tee", "t-shirt", "tshirt"], ["hoodie", "sweatshirt"], ["charger", "adapter"],
                              ["bag", "backpack", "tote"]],
@@ -216,7 +216,7 @@ class DemoSeeder:
                     free_over=self.usd_to(free_over, currency) if free_over else None,
                     min_days=min_d, max_days=max_d, position=rate_position,
                     brackets=[ShippingRateBracket(max_weight_grams=w, price=self.usd_to(p, currency))
-                              for w, p in zip(setup.BRACKETS, prices)],
+                              for w, p in zip(setup.BRACKETS, prices)],  # postal stops at 2 kg
                 ))
                 self._count("shipping rates")
             self.session.add(zone)

@@ -45,11 +45,11 @@ EU_MEMBERS = set(EUROZONE) | {"PL", "CZ", "SE", "DK", "HU", "RO"}
 
 LOCATIONS = [
     {"code": "CN-SZX", "name": "Shenzhen warehouse", "country_code": "CN", "ships_to": ["*"], "is_default": True,
-     "address": {"address1": "No. 18 Pingxin North Road, Pinghu", "city": "Shenzhen", "province_code": "GD",
-                 "postal_code": "518111", "country_code": "CN"}},
+     "address": {"address1": "Building 3, Fuhai Industrial Park, Bao'an", "city": "Shenzhen",
+                 "province_code": "GD", "postal_code": "518103", "country_code": "CN"}},
     {"code": "US-EWR", "name": "New Jersey warehouse", "country_code": "US", "ships_to": ["US", "CA"],
      "is_default": False,
-     "address": {"address1": "300 Raritan Center Pkwy", "city": "Edison", "province_code": "NJ",
+     "address": {"address1": "150 Raritan Commerce Drive", "city": "Edison", "province_code": "NJ",
                  "postal_code": "08837", "country_code": "US"}},
 ]
 
@@ -59,28 +59,28 @@ SERVICES = [
     # name translations, level, carrier hint, service hint, min/max days, USD prices, free over USD
     ({"en": "Express (DHL Express)", "de": "Express (DHL Express)", "fr": "Express (DHL Express)",
       "es": "Exprés (DHL Express)", "ja": "速達 (DHL Express)", "zh-CN": "特快 (DHL Express)"},
-     "express", "mydhl", "express_worldwide", 3, 6, ["24.00", "29.00", "38.00", "52.00", "89.00", "139.00"], None),
+     "express", "mydhl", "express_worldwide", 3, 6, ["19.90", "24.90", "34.90", "49.90", "84.90", "134.90"], None),
     ({"en": "Dedicated line (YunExpress)", "de": "Direktlinie (YunExpress)", "fr": "Ligne directe (YunExpress)",
       "es": "Línea directa (YunExpress)", "ja": "専用ライン (YunExpress)", "zh-CN": "专线 (云途物流)"},
-     "dedicated_line", "yunexpress", "global_direct", 7, 12, ["9.90", "12.90", "17.90", "26.90", "49.00", "79.00"], "79.00"),
+     "dedicated_line", "yunexpress", "global_direct", 7, 12, ["6.90", "9.90", "14.90", "23.90", "44.90", "74.90"], "59.00"),
     ({"en": "Postal (China Post ePacket)", "de": "Post (China Post ePacket)", "fr": "Postal (China Post ePacket)",
       "es": "Correo (China Post ePacket)", "ja": "郵便 (China Post ePacket)", "zh-CN": "邮政小包 (中国邮政 e邮宝)"},
-     "postal", "chinapost", "epacket", 10, 20, ["5.90", "7.90", "11.90", "18.90", "39.00", "69.00"], "49.00"),
+     "postal", "chinapost", "epacket", 10, 20, ["3.90", "5.90", "9.90", "16.90"], None),
 ]
 US_WAREHOUSE_SERVICE = (
     {"en": "US warehouse ground", "de": "Versand aus US-Lager", "fr": "Envoi depuis l'entrepôt américain",
      "es": "Envío terrestre desde almacén en EE. UU.", "ja": "米国倉庫から陸送", "zh-CN": "美国仓发货（陆运）"},
-    "standard", "usps", "ground_advantage", 2, 5, ["4.90", "5.90", "7.90", "10.90", "16.90", "24.90"], "49.00",
+    "standard", "usps", "ground_advantage", 2, 5, ["5.95", "5.95", "7.95", "10.95", "16.95", "24.95"], "49.00",
 )
 
 STORE_THEME_SETTINGS = {
     "announcement": {
-        "en": "Free tracked shipping over $79 · Duties included for EU and UK",
-        "de": "Kostenloser Versand mit Sendungsverfolgung ab 79 $ · Zölle für EU und UK inklusive",
-        "fr": "Livraison suivie offerte dès 79 $ · Droits de douane inclus pour l'UE et le Royaume-Uni",
-        "es": "Envío con seguimiento gratis desde 79 $ · Aranceles incluidos para la UE y el Reino Unido",
-        "ja": "79ドル以上で追跡付き送料無料・EU/英国は関税込み",
-        "zh-CN": "满 79 美元免运费（可追踪）· 欧盟及英国包税",
+        "en": "Free tracked shipping over US$59 · Duties included for the EU and UK",
+        "de": "Kostenloser Versand mit Sendungsverfolgung ab 59 US$ · Zölle für EU und UK inklusive",
+        "fr": "Livraison suivie offerte dès 59 $ US · Droits de douane inclus pour l'UE et le Royaume-Uni",
+        "es": "Envío con seguimiento gratis desde 59 US$ · Aranceles incluidos para la UE y el Reino Unido",
+        "ja": "59米ドル以上で追跡付き送料無料・EU/英国は関税込み",
+        "zh-CN": "满 59 美元免运费（可追踪）· 欧盟及英国包税",
     },
     "hero": {
         "heading": {
