@@ -70,6 +70,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(users)
+    app.cli.add_command(worker_command)
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -220,3 +221,45 @@ def users_reset_password(email: str, password: str | None) -> None:
         raise UsageError(str(exc)) from None
     click.echo(f"New password for {staff.normalize_email(email)}: {new_password}" if not password
                else f"Password changed for {staff.normalize_email(email)}")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
+@click.option("--no-schedule", is_flag=True, help="Do not run periodic jobs (run them on one worker only).")
+@with_appcontext
+def worker_command(burst: bool, no_schedule: bool) -> None:
+    """Run background jobs from Redis (RQ) and, unless --no-schedule, the periodic schedule."""
+    from storefront.domain import jobs
+
+    settings = current_app.config["CLIPPER"]
+    if not settings.redis_url:
+        raise UsageError("CLIPPER_REDIS_URL is not set: without Redis, jobs run inline in the web process")
+    from rq import Worker
+
+    connection = jobs.redis_connection(settings.redis_url)
+    try:
+        connection.ping()
+    except Exception as exc:
+        raise UsageError(f"cannot reach Redis at {settings.redis_url}: {exc}") from None
+    scheduler = None
+    if not no_schedule and not burst and jobs.PERIODIC:
+        import multiprocessing
+
+        scheduler = multiprocessing.Process(target=_run_schedule, args=(settings.redis_url,), daemon=True)
+        scheduler.start()
+    try:
+        Worker([jobs.QUEUE_NAME], connection=connection).work(burst=burst)
+    finally:
+        if scheduler is not None:
+            scheduler.terminate()
+
+
+def _run_schedule(redis_url: str) -> None:
+    from rq.cron import CronScheduler
+
+    from storefront.domain import jobs
+
+    scheduler = CronScheduler(connection=jobs.redis_connection(redis_url))
+    for target, interval in jobs.PERIODIC:
+        scheduler.register(jobs.run_job, jobs.QUEUE_NAME, args=(target,), interval=interval, name=target)
+    scheduler.start()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+
 CLIPPER = str(Path(sys.executable).with_name("clipper"))
 SECRET = "cli-test-secret-key-long-enough-0123456789abcdef"
 
@@ -83,3 +84,12 @@ def test_db_check_finds_no_drift_after_upgrade(instance):
     result = run_clipper("db", "check", instance=instance)
     assert result.returncode == 0, result.stderr
     assert "No new upgrade operations detected" in result.stdout + result.stderr
+
+
+def test_worker_without_redis_explains_that_jobs_run_inline(instance):
+    assert_one_line_error(run_clipper("worker", "--burst", instance=instance), "CLIPPER_REDIS_URL")
+
+
+def test_worker_runs_queued_jobs_in_burst_mode(instance, redis_url):
+    result = run_clipper("worker", "--burst", instance=instance, extra_env={"CLIPPER_REDIS_URL": redis_url})
+    assert result.returncode == 0, result.stderr
