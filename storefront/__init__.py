@@ -45,13 +45,13 @@ def configure_logging(app: Flask, settings: Settings) -> None:
 def init_extensions(app: Flask) -> None:
     from storefront import extensions as ext
     from storefront.domain import database
-    from storefront.web import localization
+    from storefront.web.locale_prefix import babel_locale
 
     ext.db.init_app(app)
     database.configure_engine_events(app)
     ext.migrate.init_app(app, ext.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                          compare_type=True)
-    ext.babel.init_app(app, locale_selector=localization.babel_locale, timezone_selector=lambda: "UTC")
+    ext.babel.init_app(app, locale_selector=babel_locale, timezone_selector=lambda: "UTC")
     ext.csrf.init_app(app)
     ext.login_manager.init_app(app)
     ext.limiter.init_app(app)
@@ -60,7 +60,7 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_locale_prefixes(app: Flask) -> None:
-    from storefront.web.localization import LocalePrefixMiddleware
+    from storefront.web.locale_prefix import LocalePrefixMiddleware
 
     settings: Settings = app.config["CLIPPER"]
     app.wsgi_app = LocalePrefixMiddleware(app.wsgi_app, settings.locales, default_locale="en")
@@ -68,10 +68,12 @@ def register_locale_prefixes(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from admin import register_admin
-    from storefront.web import assets, catalog, health, pages
+    from storefront.web import assets, catalog, catalog_json, health, localization, pages
 
     app.register_blueprint(health.bp)
     app.register_blueprint(assets.bp)
+    app.register_blueprint(localization.bp)
+    app.register_blueprint(catalog_json.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(pages.bp)
     register_admin(app)

@@ -68,6 +68,7 @@ def _short_db_error(exc: OperationalError) -> str:
 
 def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
+    app.cli.add_command(fx_group)
     app.cli.add_command(serve_command)
     app.cli.add_command(users)
     app.cli.add_command(worker_command)
@@ -221,6 +222,30 @@ def users_reset_password(email: str, password: str | None) -> None:
         raise UsageError(str(exc)) from None
     click.echo(f"New password for {staff.normalize_email(email)}: {new_password}" if not password
                else f"Password changed for {staff.normalize_email(email)}")
+
+
+@click.group("fx")
+def fx_group() -> None:
+    """Exchange rates."""
+
+
+@fx_group.command("refresh")
+@with_appcontext
+def fx_refresh() -> None:
+    """Store the ECB daily reference rates (from CLIPPER_FX_FEED_URL)."""
+    from storefront.domain import fx
+    from storefront.extensions import db
+    from storefront.integrations.fx_rates import FxFeedError
+
+    _check_database()
+    try:
+        result = fx.refresh_rates(db.session, current_app.config["CLIPPER"].fx_feed_url)
+        db.session.commit()
+    except FxFeedError as exc:
+        db.session.rollback()
+        raise UsageError(str(exc)) from None
+    click.echo(f"ECB rates of {result.rate_date.isoformat()}: {len(result.currencies)} currencies "
+               f"({result.added} new)")
 
 
 @click.command("worker")

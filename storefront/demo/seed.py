@@ -126,7 +126,7 @@ class DemoSeeder:
         self.counts: dict[str, int] = {}
         self.markets: dict[str, Market] = {}
         self.locations: dict[str, Location] = {}
-        self.rates: dict[str, Decimal] = {}
+        self.rates = fx.RateTable(rates={})
 
     def _count(self, what: str, n: int = 1) -> None:
         self.counts[what] = self.counts.get(what, 0) + n
@@ -159,11 +159,11 @@ class DemoSeeder:
     def fx_rates(self) -> None:
         reference = parse_ecb_xml((DATA / "ecb-eurofxref-daily.xml").read_bytes())
         self._count("FX rates", fx.store_reference_rates(self.session, reference))
-        self.rates = reference.rates
+        self.rates = fx.RateTable(rates=reference.rates, rate_date=reference.rate_date)
 
     def usd_to(self, amount_usd: str, currency: str, adjustment_bp: int = 0) -> int:
         """A demo amount converted from USD and rounded up to a whole unit of `currency`."""
-        rate = fx.cross_rate(self.rates, BASE_CURRENCY, currency)
+        rate = self.rates.rate(BASE_CURRENCY, currency)
         value = Decimal(amount_usd) * rate * (1 + Decimal(adjustment_bp) / 10000)
         step = Decimal(10) if minor_exponent(currency) == 0 else Decimal(1)
         whole = (value / step).to_integral_value(rounding=ROUND_CEILING) * step

@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "clipper"
 
 # (dotted path of a job function taking no arguments, interval in seconds); later areas add theirs.
-PERIODIC: list[tuple[str, int]] = []
+PERIODIC: list[tuple[str, int]] = [
+    ("storefront.domain.fx.refresh_rates_job", 86400),
+]
 
 
 def dotted_path(fn: Callable[..., Any]) -> str:

@@ -1,11 +1,56 @@
-"""Per-request shop context: store settings, theme and locale, loaded once per request."""
+"""Per-request shop context: store settings, theme, locale, market, currency and the pricing context."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g
+from dataclasses import dataclass, replace
 
+from flask import Blueprint, abort, after_this_request, g, request
+
+from storefront.domain.catalog.stock import LocationInfo, load_locations
+from storefront.domain.fx import RateTable, load_rate_table
+from storefront.domain.markets import MarketInfo, fallback_market, load_markets, localize
+from storefront.domain.pricing import pricing_context
 from storefront.domain.store import StoreNotSetUp, load_store_settings
-from storefront.extensions import db
-from storefront.web.localization import request_locale
+from storefront.domain.tax import TaxInfo, load_tax_rates
+from storefront.extensions import cache, db
+from storefront.web.locale_prefix import request_locale
+
+SNAPSHOT_KEY = "shop-snapshot"
+SNAPSHOT_SECONDS = 60
+COUNTRY_COOKIE = "localization"
+CURRENCY_COOKIE = "cart_currency"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+COUNTRY_HEADERS = ("CF-IPCountry", "X-Country-Code")
+
+
+@dataclass(frozen=True)
+class ShopSnapshot:
+    """Slow-changing reference data every page prices with; cached briefly, dropped on change."""
+
+    markets: tuple[MarketInfo, ...]
+    rates: RateTable
+    taxes: dict[tuple[str, str | None], TaxInfo]
+    locations: tuple[LocationInfo, ...]
+
+
+def shop_snapshot() -> ShopSnapshot:
+    snapshot = cache.get(SNAPSHOT_KEY)
+    if snapshot is None:
+        snapshot = ShopSnapshot(load_markets(db.session), load_rate_table(db.session), load_tax_rates(db.session),
+                                load_locations(db.session))
+        cache.set(SNAPSHOT_KEY, snapshot, timeout=SNAPSHOT_SECONDS)
+    return snapshot
+
+
+def forget_shop_snapshot() -> None:
+    """Call after markets, FX rates, taxes or warehouses change."""
+    cache.delete(SNAPSHOT_KEY)
+
+
+def header_country() -> str | None:
+    for header in COUNTRY_HEADERS:
+        if request.headers.get(header):
+            return request.headers[header]
+    return None
 
 
 def load_shop_context() -> None:
@@ -18,6 +63,35 @@ def load_shop_context() -> None:
     g.locale = request_locale()
     if g.locale not in store.enabled_locales:
         abort(404)
+    snapshot = shop_snapshot()
+    if not snapshot.markets:
+        snapshot = replace(snapshot, markets=(fallback_market(store.base_currency, store.default_locale),))
+    query_currency = request.args.get("currency")
+    localization = localize(
+        snapshot.markets,
+        chosen_country=request.cookies.get(COUNTRY_COOKIE),
+        query_country=request.args.get("country"),
+        header_country=header_country(),
+        currency=query_currency or request.cookies.get(CURRENCY_COOKIE),
+    )
+    g.snapshot = snapshot
+    g.localization = localization
+    g.pricing = pricing_context(store.base_currency, localization, snapshot.rates, snapshot.taxes)
+    if query_currency and query_currency.upper() == localization.currency:
+        remember_localization(currency=localization.currency)
+
+
+def remember_localization(country: str | None = None, currency: str | None = None) -> None:
+    """Keep the shopper's explicit choice in first-party cookies (set on this response)."""
+
+    @after_this_request
+    def _set(response):
+        options = {"max_age": COOKIE_MAX_AGE, "samesite": "Lax", "secure": request.is_secure, "httponly": True}
+        if country:
+            response.set_cookie(COUNTRY_COOKIE, country, **options)
+        if currency:
+            response.set_cookie(CURRENCY_COOKIE, currency, **options)
+        return response
 
 
 def try_load_shop_context() -> None:

@@ -1,52 +1,54 @@
-"""Locale URL prefixes (/de/…, /zh-CN/…) and the locale Flask-Babel renders in."""
+"""POST /localization: the shopper picks country, currency and language; back to where they were."""
 from __future__ import annotations
 
-from flask import Request, g, has_request_context, request
-from werkzeug.utils import redirect
+from urllib.parse import urlsplit
 
-LOCALE_ENVIRON_KEY = "clipper.locale"
+from flask import g, redirect, request
 
+from storefront.domain.markets import localize, market_for_country, normalize_country
+from storefront.extensions import csrf
+from storefront.web.assets import base_path
+from storefront.web.context import remember_localization, shop_blueprint
 
-class LocalePrefixMiddleware:
-    """Moves a leading locale segment from PATH_INFO to SCRIPT_NAME.
-
-    Routes are then declared once, and `url_for` keeps the shopper's prefix by itself.
-    The default locale has no prefix; a wrongly-cased prefix (/zh-cn/) redirects to its canonical form.
-    """
-
-    def __init__(self, wsgi_app, locales: tuple[str, ...], default_locale: str) -> None:
-        self.wsgi_app = wsgi_app
-        self.default_locale = default_locale
-        self.prefixes = {loc.lower(): loc for loc in locales if loc != default_locale}
-
-    def __call__(self, environ, start_response):
-        environ["clipper.base_script_name"] = environ.get("SCRIPT_NAME", "")
-        path = environ.get("PATH_INFO", "") or "/"
-        segment, slash, rest = path[1:].partition("/")
-        locale = self.prefixes.get(segment.lower())
-        if locale is None:
-            environ[LOCALE_ENVIRON_KEY] = self.default_locale
-            return self.wsgi_app(environ, start_response)
-        if segment != locale:
-            target = f"{environ.get('SCRIPT_NAME', '')}/{locale}/{rest}"
-            if environ.get("QUERY_STRING"):
-                target += "?" + environ["QUERY_STRING"]
-            return redirect(target, 301)(environ, start_response)
-        environ[LOCALE_ENVIRON_KEY] = locale
-        environ["SCRIPT_NAME"] = f"{environ.get('SCRIPT_NAME', '')}/{locale}"
-        environ["PATH_INFO"] = "/" + rest if slash else "/"
-        return self.wsgi_app(environ, start_response)
+bp = shop_blueprint("localization", __name__)
 
 
-def request_locale(req: Request | None = None) -> str:
-    req = req or request
-    return req.environ.get(LOCALE_ENVIRON_KEY, "en")
+def safe_return_path(raw: str | None) -> str:
+    """Only a path on this site: "//evil.example", "https://evil.example/x" and junk become "/"."""
+    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
+        return "/"
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return raw
 
 
-def babel_locale() -> str:
-    """Flask-Babel's locale selector: staff pick theirs in the admin, shoppers by URL prefix."""
-    if not has_request_context():
-        return "en"
-    override = g.get("ui_locale")
-    locale = override or request_locale()
-    return locale.replace("-", "_")
+def path_in_locale(path: str, locale: str, enabled: list[str], default_locale: str) -> str:
+    """`path` (without the app's base path) moved into `locale`'s URL prefix."""
+    first, _, rest = path.lstrip("/").partition("/")
+    if first in enabled and first != default_locale:
+        path = "/" + rest
+    return path if locale == default_locale else f"/{locale}{path}"
+
+
+@bp.post("/localization")
+@csrf.exempt
+def update():
+    """Shopify's localization form: fields country, currency, locale and return_to."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    data = data or {}
+    store, snapshot = g.store, g.snapshot
+    country = normalize_country(data.get("country"))
+    currency = (data.get("currency") or "").strip().upper() or None
+    if country and not currency:
+        currency = market_for_country(snapshot.markets, country).currency
+    chosen = localize(snapshot.markets, chosen_country=country or g.localization.country, currency=currency)
+    remember_localization(country=country, currency=chosen.currency if currency else None)
+    target = safe_return_path(data.get("return_to"))
+    base = base_path()
+    if base and target.startswith(base):
+        target = target[len(base):] or "/"
+    locale = data.get("locale") or data.get("language")
+    if locale not in store.enabled_locales:
+        locale = g.locale
+    return redirect(base + path_in_locale(target, locale, store.enabled_locales, store.default_locale), 303)

@@ -1,12 +1,21 @@
 """Jinja globals and filters shared by every theme."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+import json
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from babel import Locale
+from flask import Flask, current_app, g, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
+from storefront.domain.markets import presentment_currencies
 from storefront.domain.money import format_money
 from storefront.web.assets import asset_url, base_path, media_url
-from storefront.web.localization import request_locale
+from storefront.web.locale_prefix import request_locale
 
 LOCALE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "ja": "日本語", "zh-CN": "简体中文"}
 
@@ -17,16 +26,113 @@ def site_root() -> str:
     return public.rstrip("/") if public else request.host_url.rstrip("/") + base_path()
 
 
-def locale_url(locale: str, default_locale: str = "en") -> str:
-    """This page's absolute URL in another locale, without query string (canonical and hreflang links)."""
+def locale_url(locale: str, default_locale: str = "en", keep_page: bool = True) -> str:
+    """This page's absolute URL in another locale (canonical and hreflang links): only `page` is kept
+    of the query string; tracking, sort and filter parameters point to the same canonical page."""
     prefix = "" if locale == default_locale else f"/{locale}"
-    return f"{site_root()}{prefix}{request.path}"
+    url = f"{site_root()}{prefix}{request.path}"
+    page = request.args.get("page", "")
+    if keep_page and page.isdigit() and int(page) > 1:
+        url += "?" + urlencode({"page": page})
+    return url
 
 
-def money(amount: int | None, currency: str) -> str:
+def money(amount: int | None, currency: str | None = None) -> str:
     if amount is None:
         return ""
-    return format_money(amount, currency, request_locale())
+    return format_money(amount, currency or g.pricing.currency, request_locale())
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query parameters changed (None removes one); page resets unless given."""
+    args = request.args.to_dict(flat=False)
+    if "page" not in changes:
+        args.pop("page", None)
+    for key, value in changes.items():
+        key = key.replace("__", ".")
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value if isinstance(value, list) else [value]
+    query = urlencode([(k, v) for k, values in args.items() for v in values])
+    return request.script_root + request.path + (f"?{query}" if query else "")
+
+
+@lru_cache(maxsize=16)
+def _country_names(locale: str) -> tuple[tuple[str, str], ...]:
+    territories = Locale.parse(locale.replace("-", "_")).territories
+    names = [(code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()
+             and code not in {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB", "XK"}]
+    return tuple(sorted(names, key=lambda item: item[1]))
+
+
+def country_choices() -> tuple[tuple[str, str], ...]:
+    return _country_names(request_locale())
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    return Locale.parse(request_locale().replace("-", "_")).territories.get(code, code)
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    names = Locale.parse(request_locale().replace("-", "_")).currencies
+    return [(code, f"{code} – {names.get(code, code)}") for code in presentment_currencies(g.snapshot.markets)]
+
+
+def language_suggestions() -> Markup:
+    """For the theme's dismissible banner: each other locale's URL and an offer written in that locale."""
+    store = g.get("store")
+    if not store:
+        return Markup("{}")
+    offers = {}
+    for locale in store.enabled_locales:
+        if locale == request_locale():
+            continue
+        with force_locale(locale.replace("-", "_")):
+            offers[locale] = {"url": locale_url(locale, store.default_locale),
+                              "text": _("This page is also available in %(language)s.", language=LOCALE_NAMES.get(locale, locale)),
+                              "link": _("Switch to %(language)s", language=LOCALE_NAMES.get(locale, locale)),
+                              "dismiss": _("No, thanks")}
+    return Markup(json.dumps(offers, ensure_ascii=False).replace("</", "<\\/"))
+
+
+def _srcset(key: str, sizes: list[int], fmt: str) -> str:
+    return ", ".join(f"{media_url(f'{key}-{w}.{fmt}')} {w}w" for w in sizes)
+
+
+def availability_text(view, variant) -> str:
+    if not view.sold_in_market:
+        return _("This product cannot be shipped to %(country)s.",
+                 country=country_name(g.localization.country) or g.localization.market.name)
+    if not variant.available:
+        return _("Sold out")
+    if variant.quantity is not None and variant.quantity <= g.store.low_stock_threshold:
+        return ngettext("Only %(num)d left", "Only %(num)d left", variant.quantity)
+    return _("In stock")
+
+
+def product_json(view) -> Markup:
+    """What the theme's variant picker needs to update the page without a reload."""
+    data = {
+        "variants": [
+            {"id": v.id, "options": v.options, "available": v.available, "sku": v.sku or "—",
+             "price": money(v.price, view.currency),
+             "compare_at_price": money(v.compare_at_price, view.currency) if v.compare_at_price else None,
+             "image_id": v.image_id, "availability": availability_text(view, v)}
+            for v in view.variants
+        ],
+        "images": {
+            str(i.image.id): {"src": media_url(f"{i.image.key}-{i.image.sizes[-1]}.jpg"),
+                              "srcset": _srcset(i.image.key, i.image.sizes, "jpg"),
+                              "webp": _srcset(i.image.key, i.image.sizes, "webp"), "alt": i.alt,
+                              "width": i.image.width, "height": i.image.height}
+            for i in view.images
+        },
+        "labels": {"add": _("Add to cart"), "sold_out": _("Sold out"), "unavailable": _("Unavailable")},
+    }
+    return Markup(json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))
 
 
 def register(app: Flask) -> None:
@@ -34,6 +140,13 @@ def register(app: Flask) -> None:
         asset_url=asset_url,
         media_url=media_url,
         locale_url=locale_url,
+        url_with=url_with,
+        country_choices=country_choices,
+        country_name=country_name,
+        currency_choices=currency_choices,
+        language_suggestions=language_suggestions,
+        product_json=product_json,
+        availability_text=availability_text,
         LOCALE_NAMES=LOCALE_NAMES,
     )
     app.jinja_env.filters["money"] = money
@@ -47,5 +160,9 @@ def register(app: Flask) -> None:
             "current_locale": request_locale(),
             "enabled_locales": store.enabled_locales if store else ["en"],
             "html_lang": request_locale(),
-            "safe_html": Markup,
+            "pricing": g.get("pricing"),
+            "localization": g.get("localization"),
+            "theme_settings": store.theme_settings if store else {},
+            "base_path": base_path(),
+            "url_for": url_for,
         }
