@@ -24,7 +24,16 @@ from loadgen import drive  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # (label, clipper path, baseline path): the baseline has one page and one health route.
-ROUTES = [("/healthz", "/healthz", "/healthz"), ("/ (home)", "/", "/")]
+ROUTES = [
+    ("/healthz", "/healthz", "/healthz"),
+    ("/ (home)", "/", "/"),
+    ("product", "/products/organic-cotton-crew-tee", "/"),
+    ("collection", "/collections/all", "/"),
+    ("de product", "/de/products/rundhals-t-shirt-bio-baumwolle", "/"),
+    ("de coll. p2", "/de/collections/all?page=2&sort_by=price-ascending", "/"),
+]
+# The German pages are asked for by a shopper in Germany (EUR, VAT included).
+HEADERS = {"de product": {"CF-IPCountry": "DE"}, "de coll. p2": {"CF-IPCountry": "DE"}}
 
 
 def free_port() -> int:
@@ -74,10 +83,11 @@ def main() -> None:
               f"{'clipper p50/p95 ms':>22}{'base p50/p95 ms':>19}")
         for label, clipper_path, baseline_path in ROUTES:
             clipper_runs, baseline_runs = [], []
-            drive(clipper_port, clipper_path, seconds=1, concurrency=2)  # warm caches and workers
+            headers = HEADERS.get(label)
+            drive(clipper_port, clipper_path, seconds=1, concurrency=2, headers=headers)  # warm caches and workers
             drive(baseline_port, baseline_path, seconds=1, concurrency=2)
             for _ in range(args.rounds):
-                clipper_runs.append(drive(clipper_port, clipper_path, args.seconds, args.concurrency))
+                clipper_runs.append(drive(clipper_port, clipper_path, args.seconds, args.concurrency, headers=headers))
                 baseline_runs.append(drive(baseline_port, baseline_path, args.seconds, args.concurrency))
             c = max(clipper_runs, key=lambda r: r.rps)
             b = max(baseline_runs, key=lambda r: r.rps)

@@ -97,7 +97,6 @@ STORE_THEME_SETTINGS = {
             "zh-CN": "以您的货币标价，税费一目了然，全球可追踪配送。",
         },
     },
-    "colors": {"accent": "#0b5cad", "background": "#ffffff", "text": "#1a1a1a"},
 }
 
 EXTRA_COLLECTIONS = [

@@ -14,8 +14,9 @@ from markupsafe import Markup
 
 from storefront.domain.markets import presentment_currencies
 from storefront.domain.money import format_money
-from storefront.web.assets import asset_url, base_path, media_url
+from storefront.web.assets import THEMES, asset_url, base_path, media_url
 from storefront.web.locale_prefix import request_locale
+from storefront.web.theming import DEFAULT_THEME, effective_settings
 
 LOCALE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "ja": "日本語", "zh-CN": "简体中文"}
 
@@ -162,7 +163,8 @@ def register(app: Flask) -> None:
             "html_lang": request_locale(),
             "pricing": g.get("pricing"),
             "localization": g.get("localization"),
-            "theme_settings": store.theme_settings if store else {},
+            "theme_settings": effective_settings(THEMES, g.get("theme", DEFAULT_THEME),
+                                                 store.theme_settings if store else {}),
             "base_path": base_path(),
             "url_for": url_for,
         }

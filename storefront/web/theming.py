@@ -87,3 +87,31 @@ def theme_manifest(themes_path: str, theme: str) -> dict[str, Any]:
     path = Path(themes_path) / theme / "theme.toml"
     with path.open("rb") as fh:
         return tomllib.load(fh)
+
+
+def theme_defaults(themes_path: Path, theme: str) -> dict[str, Any]:
+    """Default values of a theme's settings schema, nested like the settings themselves."""
+    try:
+        schema = theme_manifest(str(themes_path), theme).get("settings", {})
+    except FileNotFoundError:
+        return {}
+    defaults: dict[str, Any] = {}
+    for name, spec in schema.items():
+        if spec.get("type") == "group":
+            group = {field: f["default"] for field, f in spec.get("fields", {}).items() if "default" in f}
+            if group:
+                defaults[name] = group
+        elif "default" in spec:
+            defaults[name] = spec["default"]
+    return defaults
+
+
+def effective_settings(themes_path: Path, theme: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """The theme's defaults overlaid with what the store set (groups merged key by key)."""
+    merged = dict(theme_defaults(themes_path, theme))
+    for key, value in (stored or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged

@@ -74,15 +74,6 @@
     });
   }
 
-  /* Forms that apply on change: sorting, localization. */
-  function autoSubmit(selector) {
-    document.querySelectorAll(selector).forEach(function (form) {
-      form.addEventListener("change", function (e) {
-        if (e.target.tagName === "SELECT") form.submit();
-      });
-    });
-  }
-
   /* Offer, never force, the shopper's browser language; remember a "no". */
   function languageBanner() {
     var banner = document.getElementById("language-banner");
@@ -107,7 +98,5 @@
   }
 
   document.querySelectorAll("[data-product]").forEach(initProduct);
-  autoSubmit("[data-sort-form]");
-  autoSubmit("[data-localization-form]");
   languageBanner();
 })();
