@@ -239,8 +239,7 @@ def fx_refresh() -> None:
 
     _check_database()
     try:
-        result = fx.refresh_rates(db.session, current_app.config["CLIPPER"].fx_feed_url)
-        db.session.commit()
+        result = fx.refresh_and_publish(db.session, current_app.config["CLIPPER"].fx_feed_url)
     except FxFeedError as exc:
         db.session.rollback()
         raise UsageError(str(exc)) from None

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from storefront.domain.catalog.versions import bump_catalog_version
 from storefront.extensions import db
 from storefront.integrations.fx_rates import ReferenceRates, fetch_ecb_rates
 from storefront.models import FxRate, FxSource, utcnow
@@ -87,9 +88,18 @@ def refresh_rates(session: Session, feed_url: str) -> RefreshResult:
     return RefreshResult(rate_date=reference.rate_date, added=added, currencies=tuple(sorted(reference.rates)))
 
 
+def refresh_and_publish(session: Session, feed_url: str) -> RefreshResult:
+    """Refresh, commit, and when the rates changed make every cached price stale at once."""
+    result = refresh_rates(session, feed_url)
+    session.commit()
+    if result.added:
+        bump_catalog_version()
+    return result
+
+
 def refresh_rates_job() -> RefreshResult:
-    """The daily job (jobs.PERIODIC): refresh from the configured feed; run_job commits."""
-    return refresh_rates(db.session, current_app.config["CLIPPER"].fx_feed_url)
+    """The daily job (jobs.PERIODIC): refresh from the configured feed."""
+    return refresh_and_publish(db.session, current_app.config["CLIPPER"].fx_feed_url)
 
 
 def latest_rate_date(session: Session) -> date | None:

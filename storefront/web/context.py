@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from flask import Blueprint, abort, after_this_request, g, request
 
 from storefront.domain.catalog.stock import LocationInfo, load_locations
+from storefront.domain.catalog.versions import catalog_version
 from storefront.domain.fx import RateTable, load_rate_table
 from storefront.domain.markets import MarketInfo, fallback_market, load_markets, localize
 from storefront.domain.pricing import pricing_context
@@ -33,17 +34,15 @@ class ShopSnapshot:
 
 
 def shop_snapshot() -> ShopSnapshot:
-    snapshot = cache.get(SNAPSHOT_KEY)
+    """Markets, rates, taxes and warehouses, cached under the catalogue version: a change that bumps it
+    (bump_catalog_version) is seen by the next request."""
+    key = f"{SNAPSHOT_KEY}:{catalog_version()}"
+    snapshot = cache.get(key)
     if snapshot is None:
         snapshot = ShopSnapshot(load_markets(db.session), load_rate_table(db.session), load_tax_rates(db.session),
                                 load_locations(db.session))
-        cache.set(SNAPSHOT_KEY, snapshot, timeout=SNAPSHOT_SECONDS)
+        cache.set(key, snapshot, timeout=SNAPSHOT_SECONDS)
     return snapshot
-
-
-def forget_shop_snapshot() -> None:
-    """Call after markets, FX rates, taxes or warehouses change."""
-    cache.delete(SNAPSHOT_KEY)
 
 
 def header_country() -> str | None:

@@ -92,7 +92,7 @@ def language_suggestions() -> Markup:
         if locale == request_locale():
             continue
         with force_locale(locale.replace("-", "_")):
-            offers[locale] = {"url": locale_url(locale, store.default_locale),
+            offers[locale] = {"lang": locale, "url": locale_url(locale, store.default_locale),
                               "text": _("This page is also available in %(language)s.", language=LOCALE_NAMES.get(locale, locale)),
                               "link": _("Switch to %(language)s", language=LOCALE_NAMES.get(locale, locale)),
                               "dismiss": _("No, thanks")}

@@ -19,3 +19,24 @@ def test_keyboard_users_can_skip_to_the_content(page, live_server, shop):
     focused = page.evaluate("document.activeElement.getAttribute('href')")
     assert focused == "#main"
     assert page.locator(".skip-link").is_visible()
+
+
+def test_a_german_browser_is_offered_german_but_never_redirected(page, live_server, shop):
+    page.goto(f"{live_server}/")
+    assert page.url == f"{live_server}/"
+    assert page.locator("html").get_attribute("lang") == "en"
+    banner = page.locator("#language-banner")
+    banner.wait_for(state="visible")
+    assert banner.get_attribute("lang") == "de"
+    link = banner.get_by_role("link")
+    assert link.get_attribute("href") == f"{live_server}/de/"
+    banner.get_by_role("button").click()
+    assert banner.is_hidden()
+    page.reload()
+    assert page.locator("#language-banner").is_hidden()
+
+
+def test_the_banner_is_not_offered_in_the_language_already_shown(page, live_server, shop):
+    page.goto(f"{live_server}/de/")
+    page.wait_for_load_state("load")
+    assert page.locator("#language-banner").is_hidden()

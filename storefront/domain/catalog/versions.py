@@ -15,7 +15,7 @@ def catalog_version() -> int:
 
 
 def bump_catalog_version() -> None:
-    """Call after a product, collection, price, stock availability, market or theme change."""
+    """Call after a product, collection, price, stock availability, market, FX rate, tax or theme change."""
     if cache.get(KEY) is None:
         cache.add(KEY, 1, timeout=0)
     try:

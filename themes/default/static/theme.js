@@ -92,6 +92,7 @@
       close.addEventListener("click", function () {
         document.cookie = "lang_dismissed=1; path=/; max-age=31536000; SameSite=Lax"; banner.hidden = true;
       });
+      banner.setAttribute("lang", match.lang);
       banner.append(text, link, close); banner.hidden = false;
       return;
     }
