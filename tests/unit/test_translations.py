@@ -48,6 +48,8 @@ def test_compiled_catalogue_matches_the_po_file(locale):
     compiled = Path(TRANSLATIONS / CATALOG_DIRS[locale] / "LC_MESSAGES" / "messages.mo")
     with compiled.open("rb") as fh:
         current = read_mo(fh)
-    assert {m.id: m.string for m in current if m.id} == {m.id: m.string for m in catalog if m.id}, (
-        "run: pybabel compile -d translations"
-    )
+    def messages(cat) -> dict:
+        as_key = lambda value: tuple(value) if isinstance(value, (list, tuple)) else value  # noqa: E731
+        return {as_key(m.id): as_key(m.string) for m in cat if m.id}
+
+    assert messages(current) == messages(catalog), "run: pybabel compile -d translations"
