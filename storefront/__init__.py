@@ -68,7 +68,7 @@ def register_locale_prefixes(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from admin import register_admin
-    from storefront.web import assets, catalog, catalog_json, health, localization, pages
+    from storefront.web import assets, catalog, catalog_json, health, localization, pages, search
 
     app.register_blueprint(health.bp)
     app.register_blueprint(assets.bp)
@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_json.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(search.bp)
     register_admin(app)
 
 

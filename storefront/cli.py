@@ -72,6 +72,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(users)
     app.cli.add_command(worker_command)
+    app.cli.add_command(search_group)
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -111,6 +112,12 @@ def demo_command(host: str, port: int, no_serve: bool, workers: int | None) -> N
     settings = current_app.config["CLIPPER"]
     upgrade()
     result = seed.seed_demo_store(settings)
+    from storefront.domain.search import service
+    from storefront.extensions import db
+
+    if result.created or not service.index_for(settings).exists():
+        indexed = service.rebuild(db.session, settings)
+        click.echo(f"Search index: {indexed} products.")
     url = f"http://{host}:{port}/"
     click.echo(f"Clipper demo shop: {url}")
     click.echo(f"Admin: {url}admin/")
@@ -287,3 +294,26 @@ def _run_schedule(redis_url: str) -> None:
     for target, interval in jobs.PERIODIC:
         scheduler.register(jobs.run_job, jobs.QUEUE_NAME, args=(target,), interval=interval, name=target)
     scheduler.start()
+
+
+@click.group("search")
+def search_group() -> None:
+    """The built-in search index."""
+
+
+@search_group.command("reindex")
+@with_appcontext
+def search_reindex() -> None:
+    """Rebuild the search index from the database and swap it in atomically."""
+    from storefront.domain.search import service
+    from storefront.extensions import db
+
+    _check_database()
+    settings = current_app.config["CLIPPER"]
+    with click.progressbar(length=1, label="Indexing products", show_pos=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        count = service.rebuild(db.session, settings, progress)
+    click.echo(f"Indexed {count} products in {len(settings.locales)} languages.")

@@ -46,3 +46,19 @@ def find_page(session: Session, handle: str, locale: str) -> PageView | None:
         seo_description=(tr.seo_description if tr else page.seo_description) or "",
         noindex=page.noindex,
     )
+
+
+def suggest_pages(session: Session, text: str, locale: str, limit: int = 3) -> list[PageView]:
+    """Published, indexable pages whose title in `locale` contains `text`."""
+    needle = text.lower()
+    pages = session.scalars(
+        select(Page).where(Page.published.is_(True), Page.noindex.is_(False)).options(selectinload(Page.translations))
+    ).all()
+    found = []
+    for page in pages:
+        tr = next((t for t in page.translations if t.locale == locale), None)
+        title = tr.title if tr else page.title
+        if needle in title.lower():
+            found.append(PageView(handle=tr.handle if tr else page.handle, kind=page.kind.value, title=title,
+                                  body_html="", blocks=[], seo_title=title, seo_description="", noindex=page.noindex))
+    return found[:limit]

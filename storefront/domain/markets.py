@@ -62,9 +62,10 @@ def fallback_market(currency: str, locale: str) -> MarketInfo:
 
 def normalize_country(code: str | None) -> str | None:
     """An ISO 3166-1 alpha-2 code in upper case, or None for anything else (XX, T1, junk)."""
-    code = (code or "").strip().upper()
-    if len(code) != 2 or not code.isalpha():
+    code = (code or "").strip()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
         return None
+    code = code.upper()
     return code if pycountry.countries.get(alpha_2=code) else None
 
 

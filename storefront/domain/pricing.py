@@ -29,8 +29,8 @@ class PricingContext:
 
     @property
     def prices_include_tax(self) -> bool:
-        """Display prices with VAT/GST included: the market says so and the country's rate is known."""
-        return self.market.tax_inclusive and self.tax is not None
+        """Display prices with VAT/GST included: the market says so, the country's rate is known and shown inclusive."""
+        return self.market.tax_inclusive and self.tax is not None and self.tax.inclusive_display
 
     @property
     def display_tax_rate(self) -> Decimal:
@@ -57,12 +57,10 @@ def apply_rounding(amount: int, currency: str, rule: RoundingRule | str) -> int:
     if amount <= 0 or rule is RoundingRule.NONE:
         return max(amount, 0)
     unit = 10 ** minor_exponent(currency)
-    if rule is RoundingRule.ENDING_99:
-        return -(-(amount + 1) // unit) * unit - 1
-    if rule is RoundingRule.ENDING_95:
+    if rule in (RoundingRule.ENDING_99, RoundingRule.ENDING_95):
         if unit < 100:
             return amount
-        ending = unit * 95 // 100
+        ending = unit * (99 if rule is RoundingRule.ENDING_99 else 95) // 100
         return max(-(-(amount - ending) // unit), 0) * unit + ending
     if rule is RoundingRule.WHOLE:
         return -(-amount // unit) * unit

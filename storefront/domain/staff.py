@@ -93,7 +93,7 @@ def authenticate(session: Session, email: str, password: str) -> StaffUser | Non
 def load_user(session: Session, session_id: str) -> StaffUser | None:
     """Flask-Login loader: "<id>:<session_version>" so a password change ends old sessions."""
     user_id, _, version = (session_id or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
     user = session.get(StaffUser, int(user_id))
     if user is None or user.session_version != int(version) or not user.active:

@@ -1,8 +1,9 @@
 """Whole-page caching for anonymous shop pages, with ETags so browsers revalidate cheaply.
 
-The key holds everything a page depends on: URL (locale prefix and query), theme, market, currency,
-country (VAT and which warehouses ship) and the catalogue version. Cached pages carry no per-visitor
-data: no CSRF tokens, no cart contents (the theme reads /cart.js for those).
+The key holds everything a page depends on: scheme and host (canonical, hreflang and og:image links are
+absolute, so a request with a forged Host must not fill the cache for everyone), URL (locale prefix and
+query), theme, market, currency, country (VAT and which warehouses ship) and the catalogue version. Cached
+pages carry no per-visitor data: no CSRF tokens, no cart contents (the theme reads /cart.js for those).
 """
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ VARY = "Cookie, Accept-Encoding, CF-IPCountry, X-Country-Code"
 
 def page_cache_key() -> str:
     loc = g.localization
-    parts = [request.script_root, request.full_path, g.theme, loc.market.code, loc.currency, loc.country or "",
-             str(catalog_version())]
+    parts = [request.host_url, request.script_root, request.full_path, g.theme, loc.market.code, loc.currency,
+             loc.country or "", str(catalog_version())]
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -7,10 +7,25 @@ from storefront.domain.catalog import listing, queries
 from storefront.domain.catalog.display import product_card, product_view
 from storefront.domain.catalog.text import collection_text
 from storefront.extensions import db
+from storefront.models import CollectionTranslation, ProductTranslation
 from storefront.web.caching import cacheable
 from storefront.web.context import shop_blueprint
 
 bp = shop_blueprint("catalog", __name__)
+
+
+def redirect_to_handle(endpoint: str, handle: str):
+    """301 to this locale's handle, with the query string as it came: every value of a repeated filter kept,
+    and no parameter read as a url_for argument (?handle=, ?_external=&_scheme=)."""
+    url = url_for(endpoint, handle=handle)
+    if request.query_string:
+        url += "?" + request.query_string.decode("utf-8", "replace")
+    return redirect(url, 301)
+
+
+def set_alternates(prefix: str, handles: dict[str, str]) -> None:
+    """hreflang and canonical links point at each language's own handle."""
+    g.alternate_paths = {locale: f"{prefix}/{handle}" for locale, handle in handles.items()}
 
 
 def cards(products):
@@ -47,8 +62,10 @@ def collection(handle: str):
             abort(404)
         text = collection_text(found, g.locale)
         if text.handle != handle:
-            return redirect(url_for("catalog.collection", handle=text.handle, **request.args), 301)
+            return redirect_to_handle("catalog.collection", text.handle)
         scope, default_sort = listing.collection_scope(found.id), found.sort_order.value
+        set_alternates("/collections", queries.handles_by_locale(
+            db.session, CollectionTranslation, "collection_id", found.id, found.handle, g.store.default_locale))
     query = listing.parse_listing_query(request.args.to_dict(flat=False), g.pricing.currency, default_sort)
     result = listing.build_listing(db.session, scope, g.pricing, g.locale, g.snapshot.locations, query)
     products = queries.load_products(db.session, result.product_ids, g.locale)
@@ -64,7 +81,9 @@ def product(handle: str):
         abort(404)
     view = product_view(found, g.pricing, g.locale, g.snapshot.locations)
     if view.text.handle != handle:
-        return redirect(url_for("catalog.product", handle=view.text.handle, **request.args), 301)
+        return redirect_to_handle("catalog.product", view.text.handle)
+    set_alternates("/products", queries.handles_by_locale(
+        db.session, ProductTranslation, "product_id", found.id, found.handle, g.store.default_locale))
     chosen = {i: request.args[f"option{i}"] for i in (1, 2, 3) if request.args.get(f"option{i}")}
     view.select(request.args.get("variant"), chosen)
     return render_template("product.html", view=view)

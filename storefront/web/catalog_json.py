@@ -36,7 +36,7 @@ def _image_src(image) -> str:
 
 def _int_arg(name: str, default: int, upper: int) -> int:
     raw = request.args.get(name, "")
-    return min(int(raw), upper) if raw.isdigit() and int(raw) >= 1 else default
+    return min(int(raw), upper) if raw.isdecimal() and int(raw) >= 1 else default
 
 
 def _options(view: ProductView) -> list[dict[str, Any]]:
@@ -122,7 +122,7 @@ def _page_of(scope) -> list[dict[str, Any]]:
     query = listing.ListingQuery(sort="manual", page=1, per_page=limit * page)
     result = listing.build_listing(db.session, scope, g.pricing, g.locale, g.snapshot.locations, query)
     ids = result.product_ids[(page - 1) * limit:page * limit]
-    return [shopify_product(v) for v in _views(queries.load_products(db.session, ids, g.locale))]
+    return [shopify_product(v) for v in _views(queries.load_products(db.session, ids, g.locale, with_tags=True))]
 
 
 @bp.get("/products.json")

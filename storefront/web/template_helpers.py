@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from babel import Locale
+from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -27,13 +28,21 @@ def site_root() -> str:
     return public.rstrip("/") if public else request.host_url.rstrip("/") + base_path()
 
 
+def absolute_url(path: str) -> str:
+    """A root-relative path ("/media/…") as an absolute URL on the shop's public origin."""
+    public = current_app.config["CLIPPER"].public_url
+    origin = urlsplit(public) if public else None
+    return (f"{origin.scheme}://{origin.netloc}" if origin else request.host_url.rstrip("/")) + path
+
+
 def locale_url(locale: str, default_locale: str = "en", keep_page: bool = True) -> str:
     """This page's absolute URL in another locale (canonical and hreflang links): only `page` is kept
     of the query string; tracking, sort and filter parameters point to the same canonical page."""
     prefix = "" if locale == default_locale else f"/{locale}"
-    url = f"{site_root()}{prefix}{request.path}"
+    path = g.get("alternate_paths", {}).get(locale, request.path)
+    url = f"{site_root()}{prefix}{path}"
     page = request.args.get("page", "")
-    if keep_page and page.isdigit() and int(page) > 1:
+    if keep_page and page.isascii() and page.isdigit() and int(page) > 1:
         url += "?" + urlencode({"page": page})
     return url
 
@@ -42,6 +51,11 @@ def money(amount: int | None, currency: str | None = None) -> str:
     if amount is None:
         return ""
     return format_money(amount, currency or g.pricing.currency, request_locale())
+
+
+def number(value) -> str:
+    """A number as the shopper's locale writes it: 19, 25,5 (de), 14.975 (en)."""
+    return format_decimal(value, locale=request_locale().replace("-", "_"))
 
 
 def url_with(**changes) -> str:
@@ -139,6 +153,7 @@ def product_json(view) -> Markup:
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         asset_url=asset_url,
+        absolute_url=absolute_url,
         media_url=media_url,
         locale_url=locale_url,
         url_with=url_with,
@@ -151,6 +166,7 @@ def register(app: Flask) -> None:
         LOCALE_NAMES=LOCALE_NAMES,
     )
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["number"] = number
     app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 
     @app.context_processor

@@ -34,7 +34,7 @@ def test_german_shopper_switches_variant_and_currency(browser, live_server, shop
         page.screenshot(path=str(RESULTS / "german-shopper-product.png"), full_page=True)
 
         form = page.locator("[data-localization-form]")
-        form.get_by_label("Currency").select_option("GBP")
+        form.locator("select[name=currency]").select_option("GBP")
         with page.expect_navigation():
             form.get_by_role("button").click()
         assert "£" in price.inner_text()

@@ -96,7 +96,7 @@ class ProductView:
     def select(self, variant_id: str | int | None = None, options: dict[int, str] | None = None) -> VariantView | None:
         """The variant asked for by id, else the one matching the chosen option values, else the first
         available one; never a variant of another product."""
-        if variant_id is not None and str(variant_id).isdigit():
+        if variant_id is not None and str(variant_id).isascii() and str(variant_id).isdigit():
             for view in self.variants:
                 if view.id == int(variant_id):
                     self.selected = view

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Mapping, Sequence
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from storefront.domain.catalog.queries import visible_products
@@ -57,7 +57,8 @@ class ListingQuery:
 
 
 def _positive_int(raw: str | None) -> int | None:
-    if raw is None or not raw.strip().isdigit():
+    # isdecimal, not isdigit: int() rejects digits such as "²" that isdigit accepts.
+    if raw is None or not raw.strip().isdecimal():
         return None
     value = int(raw)
     return value if 1 <= value <= MAX_PAGE else None
@@ -323,3 +324,14 @@ def _sort(candidates: list[_Candidate], sort: str) -> list[_Candidate]:
     }
     return sorted(candidates, key=keys[sort], reverse=sort in {"title-descending", "price-descending",
                                                                 "created-descending"})
+
+
+SEARCH_SORTS = ("relevance", "price-ascending", "price-descending", "created-descending")
+
+
+def ranked_scope(product_ids: list[int]) -> Select:
+    """Search results as a listing scope: position is the relevance rank."""
+    rank = case({pid: position for position, pid in enumerate(product_ids)}, value=Product.id, else_=len(product_ids)) \
+        if product_ids else literal(0)
+    return visible_products().with_only_columns(Product.id).where(Product.id.in_(product_ids)).add_columns(
+        rank.label("position"))

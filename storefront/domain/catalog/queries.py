@@ -33,44 +33,47 @@ def visible_products():
     return select(Product).where(Product.status == ProductStatus.ACTIVE, Product.published_at.is_not(None))
 
 
+def _find_by_handle(session: Session, stmt, model, translation, owner_id, handle: str, locale: str):
+    """The row of `stmt` with `handle` in `locale`, else with it as its default handle, else with it in another
+    locale (a link shared from another language, or a language switch), for the caller to redirect.
+    `stmt` must load only `locale`'s translations."""
+    for this_locale_only in (True, False):
+        translated = select(owner_id).where(translation.handle == handle)
+        if this_locale_only:
+            translated = translated.where(translation.locale == locale)
+        candidates = session.scalars(stmt.where(or_(model.id.in_(translated), model.handle == handle))).all()
+        # A translated handle wins over another row's default handle.
+        for row in candidates:
+            if any(tr.handle == handle for tr in row.translations):
+                return row
+        if candidates:
+            return candidates[0]
+    return None
+
+
 def find_product(session: Session, handle: str, locale: str) -> Product | None:
-    """An active product by its handle in `locale`, or by its default handle."""
-    translated = select(ProductTranslation.product_id).where(
-        ProductTranslation.locale == locale, ProductTranslation.handle == handle
-    )
-    candidates = session.scalars(
-        visible_products().where(or_(Product.id.in_(translated), Product.handle == handle))
-        .options(*product_load_options(locale))
-    ).all()
-    # A translated handle wins over another product's default handle.
-    for product in candidates:
-        if any(tr.handle == handle for tr in product.translations):
-            return product
-    return candidates[0] if candidates else None
+    """An active product by handle, as _find_by_handle looks for it."""
+    return _find_by_handle(session, visible_products().options(*product_load_options(locale)), Product,
+                           ProductTranslation, ProductTranslation.product_id, handle, locale)
 
 
-def load_products(session: Session, ids: list[int], locale: str) -> list[Product]:
-    """Products in the order of `ids`."""
+def load_products(session: Session, ids: list[int], locale: str, *, with_tags: bool = False) -> list[Product]:
+    """Products in the order of `ids`; `with_tags` for listings that show tags (the JSON feeds), which would
+    otherwise load them one product at a time."""
     if not ids:
         return []
-    rows = session.scalars(select(Product).where(Product.id.in_(ids)).options(*product_load_options(locale))).all()
+    options = product_load_options(locale) + ((selectinload(Product.tags),) if with_tags else ())
+    rows = session.scalars(select(Product).where(Product.id.in_(ids)).options(*options)).all()
     by_id = {p.id: p for p in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
 def find_collection(session: Session, handle: str, locale: str) -> Collection | None:
-    translated = select(CollectionTranslation.collection_id).where(
-        CollectionTranslation.locale == locale, CollectionTranslation.handle == handle
-    )
-    candidates = session.scalars(
-        select(Collection)
-        .where(Collection.published.is_(True), or_(Collection.id.in_(translated), Collection.handle == handle))
-        .options(selectinload(Collection.translations.and_(CollectionTranslation.locale == locale)))
-    ).all()
-    for collection in candidates:
-        if any(tr.handle == handle for tr in collection.translations):
-            return collection
-    return candidates[0] if candidates else None
+    """A published collection by handle, as _find_by_handle looks for it."""
+    stmt = select(Collection).where(Collection.published.is_(True)).options(
+        selectinload(Collection.translations.and_(CollectionTranslation.locale == locale)))
+    return _find_by_handle(session, stmt, Collection, CollectionTranslation, CollectionTranslation.collection_id,
+                           handle, locale)
 
 
 def featured_products(session: Session, locale: str, limit: int = 8) -> list[Product]:
@@ -90,3 +93,13 @@ def published_collections(session: Session, locale: str, limit: int | None = Non
     if limit:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
+
+
+def handles_by_locale(session: Session, translation_model, owner_column: str, owner_id: int, default_handle: str,
+                      default_locale: str) -> dict[str, str]:
+    """Every locale's handle of a product, collection or page (the default locale's is on the row itself)."""
+    column = getattr(translation_model, owner_column)
+    rows = session.execute(
+        select(translation_model.locale, translation_model.handle).where(column == owner_id)
+    ).all()
+    return {default_locale: default_handle, **{locale: handle for locale, handle in rows}}

@@ -98,6 +98,79 @@
     }
   }
 
+  /* Search suggestions: an accessible combobox (ARIA 1.2 pattern), debounced, keyboard-navigable. */
+  function initSuggest(form) {
+    var input = form.querySelector("[role=combobox]");
+    var list = form.querySelector("[role=listbox]");
+    var status = form.querySelector("[data-suggest-status]");
+    if (!input || !list || !window.fetch) return;
+    var timer = null, active = -1, controller = null;
+
+    function options() { return list.querySelectorAll("[role=option]"); }
+    function close() {
+      list.hidden = true; list.innerHTML = ""; active = -1;
+      input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant");
+    }
+    function highlight(index) {
+      var items = options();
+      if (!items.length) return;
+      active = (index + items.length) % items.length;
+      items.forEach(function (item, i) { item.setAttribute("aria-selected", i === active ? "true" : "false"); });
+      input.setAttribute("aria-activedescendant", items[active].id);
+      items[active].scrollIntoView({ block: "nearest" });
+    }
+    function group(label, entries, render) {
+      if (!entries.length) return;
+      var heading = document.createElement("div");
+      heading.className = "search-suggestions__group"; heading.textContent = label;
+      heading.setAttribute("role", "presentation");
+      list.appendChild(heading);
+      entries.forEach(function (entry) {
+        var option = document.createElement("a");
+        option.setAttribute("role", "option"); option.id = "suggestion-" + list.children.length;
+        option.setAttribute("aria-selected", "false"); option.href = entry.url; option.className = "search-suggestion";
+        render(option, entry); list.appendChild(option);
+      });
+    }
+    function show(data) {
+      list.innerHTML = ""; active = -1;
+      var labels = JSON.parse(form.getAttribute("data-labels") || "{}");
+      group(labels.queries || "", data.queries.map(function (q) {
+        return { url: form.action + "?q=" + encodeURIComponent(q), title: q };
+      }), function (el, q) { el.textContent = q.title; });
+      group(labels.products || "", data.products, function (el, p) {
+        if (p.image) { var img = document.createElement("img"); img.src = p.image; img.alt = ""; img.width = 48; img.height = 48; el.appendChild(img); }
+        var title = document.createElement("span"); title.textContent = p.title; el.appendChild(title);
+        var price = document.createElement("span"); price.className = "search-suggestion__price"; price.textContent = p.price; el.appendChild(price);
+      });
+      group(labels.collections || "", data.collections, function (el, c) { el.textContent = c.title; });
+      group(labels.pages || "", data.pages, function (el, p) { el.textContent = p.title; });
+      var count = options().length;
+      status.textContent = count ? (labels.count || "%d").replace("%d", count) : (labels.none || "");
+      if (!count) { close(); return; }
+      list.hidden = false; input.setAttribute("aria-expanded", "true");
+    }
+    function fetchSuggestions() {
+      var q = input.value.trim();
+      if (q.length < 2) { close(); return; }
+      if (controller) controller.abort();
+      controller = new AbortController();
+      fetch(input.getAttribute("data-suggest-url") + "?q=" + encodeURIComponent(q), { signal: controller.signal, headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) { if (data && input.value.trim() === q) show(data); })
+        .catch(function () {});
+    }
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(fetchSuggestions, 200); });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown") { e.preventDefault(); if (list.hidden) fetchSuggestions(); else highlight(active + 1); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); highlight(active - 1); }
+      else if (e.key === "Escape") { close(); }
+      else if (e.key === "Enter" && active >= 0) { e.preventDefault(); window.location.href = options()[active].href; }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
+  document.querySelectorAll("[data-search-form]").forEach(initSuggest);
   document.querySelectorAll("[data-product]").forEach(initProduct);
   languageBanner();
 })();
