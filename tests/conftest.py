@@ -62,6 +62,8 @@ class IsolatedClient(FlaskClient):
     """Each request gets its own app context (and `g`), as in production, although the test holds one."""
 
     def open(self, *args, **kwargs):
+        # Buffered, so the response is closed as a WSGI server would: jobs run "after the response" then.
+        kwargs.setdefault("buffered", True)
         token = _cv_app.set(None)
         try:
             return super().open(*args, **kwargs)

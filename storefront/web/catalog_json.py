@@ -120,7 +120,7 @@ def _page_of(scope) -> list[dict[str, Any]]:
     limit = _int_arg("limit", DEFAULT_LIMIT, MAX_LIMIT)
     page = _int_arg("page", 1, listing.MAX_PAGE)
     query = listing.ListingQuery(sort="manual", page=1, per_page=limit * page)
-    result = listing.build_listing(db.session, scope, g.pricing, g.locale, g.snapshot.locations, query)
+    result = listing.build_listing(db.session, scope, g.pricing, g.locale, g.snapshot.locations, query, facets=False)
     ids = result.product_ids[(page - 1) * limit:page * limit]
     return [shopify_product(v) for v in _views(queries.load_products(db.session, ids, g.locale, with_tags=True))]
 

@@ -12,7 +12,7 @@ from tests.fixtures.factories import make_collection, make_image, make_location,
 
 # Cold cache: store settings, markets, FX rates, taxes and warehouses are loaded too.
 PRODUCT_PAGE_MAX = 17  # + 1: every locale's handle for hreflang
-COLLECTION_PAGE_MAX = 24  # + 1: every locale's handle for hreflang
+COLLECTION_PAGE_MAX = 26  # + 1 hreflang handles, + 2 vendor/type/collection facets
 PRODUCTS_JSON_MAX = 21
 
 SIZES = ["XS", "S", "M", "L", "XL", "XXL"]

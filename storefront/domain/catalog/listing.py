@@ -19,7 +19,9 @@ from storefront.domain.catalog.stock import LocationInfo
 from storefront.domain.money import minor_exponent
 from storefront.domain.pricing import FixedPrice, PricingContext, market_compare_at, market_price
 from storefront.models import (
+    Collection,
     CollectionProduct,
+    CollectionTranslation,
     InventoryLevel,
     InventoryPolicy,
     Order,
@@ -39,6 +41,8 @@ MAX_PAGE = 10_000
 SORTS = ("manual", "best-selling", "title-ascending", "title-descending", "price-ascending", "price-descending",
          "created-descending", "created-ascending")
 OPTION_FILTER_PREFIX = "filter.v.option."
+# Product-level filters, Shopify's names: filter.p.vendor, filter.p.product_type; and our filter.p.collection.
+ATTRIBUTE_FILTERS = ("collection", "product_type", "vendor")
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,12 @@ class ListingQuery:
     price_min: int | None = None
     price_max: int | None = None
     in_stock: bool = False
+    attributes: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.options) or self.price_min is not None or self.price_max is not None or self.in_stock
+        return (bool(self.options) or bool(self.attributes) or self.price_min is not None
+                or self.price_max is not None or self.in_stock)
 
 
 def _positive_int(raw: str | None) -> int | None:
@@ -92,6 +98,11 @@ def parse_listing_query(args: Mapping[str, Sequence[str]], currency: str, defaul
             chosen = frozenset(v for v in values if v and len(v) <= 120)
             if name and chosen:
                 options[name] = chosen
+    attributes = {}
+    for name in ATTRIBUTE_FILTERS:
+        chosen = frozenset(v for v in args.get(f"filter.p.{name}") or [] if v and len(v) <= 120)
+        if chosen:
+            attributes[name] = chosen
     low, high = _money_bound(first("filter.v.price.gte"), currency), _money_bound(first("filter.v.price.lte"), currency)
     if low is not None and high is not None and low > high:
         low, high = high, low
@@ -102,6 +113,7 @@ def parse_listing_query(args: Mapping[str, Sequence[str]], currency: str, defaul
         price_min=low,
         price_max=high,
         in_stock=first("filter.v.availability") == "1",
+        attributes=attributes,
     )
 
 
@@ -122,6 +134,7 @@ class _Candidate:
     created: datetime | None
     variants: list[_Variant] = field(default_factory=list)
     sold: int = 0
+    attrs: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,7 @@ class Listing:
     pages: int
     query: ListingQuery
     option_facets: list[OptionFacet]
+    attribute_facets: list[OptionFacet]
     price_low: int
     price_high: int
     in_stock_count: int
@@ -163,10 +177,22 @@ def collection_scope(collection_id: int | None) -> Select:
 
 
 def build_listing(session: Session, scope: Select, ctx: PricingContext, locale: str,
-                  locations: tuple[LocationInfo, ...], query: ListingQuery) -> Listing:
+                  locations: tuple[LocationInfo, ...], query: ListingQuery, facets: bool = True) -> Listing:
+    """Filter, count facets (unless `facets` is False and the query needs none), sort and paginate."""
     scope_sq = scope.subquery()
     candidates = _load_candidates(session, scope_sq, ctx, locale, locations, query.sort)
-    option_keys, option_labels, value_labels = _load_option_names(session, scope_sq, locale)
+    if facets or query.options:
+        option_keys, option_labels, value_labels = _load_option_names(session, scope_sq, locale)
+    else:
+        option_keys, option_labels, value_labels = {}, {}, {}
+    if facets or query.attributes:
+        attribute_labels = _load_attributes(session, scope_sq, candidates, locale)
+    else:
+        attribute_labels = {name: {} for name in ATTRIBUTE_FILTERS}
+
+    def attributes_match(candidate: _Candidate, ignore: str | None) -> bool:
+        return all(candidate.attrs.get(name, set()) & chosen
+                   for name, chosen in query.attributes.items() if f"p.{name}" != ignore)
 
     def variant_matches(candidate: _Candidate, v: _Variant, ignore: str | None = None) -> bool:
         for key, chosen in query.options.items():
@@ -184,10 +210,12 @@ def build_listing(session: Session, scope: Select, ctx: PricingContext, locale: 
         return True
 
     def matches(candidate: _Candidate, ignore: str | None = None) -> bool:
-        return any(variant_matches(candidate, v, ignore) for v in candidate.variants)
+        return attributes_match(candidate, ignore) and any(variant_matches(candidate, v, ignore)
+                                                           for v in candidate.variants)
 
     matching = [c for c in candidates.values() if matches(c)]
     facets = _option_facets(candidates, option_keys, option_labels, value_labels, query, matches)
+    attribute_facets = _attribute_facets(candidates, attribute_labels, query, matches)
     all_prices = [v.price for c in candidates.values() for v in c.variants]
     ordered = _sort(matching, query.sort)
     pages = max(1, -(-len(ordered) // query.per_page))
@@ -195,7 +223,7 @@ def build_listing(session: Session, scope: Select, ctx: PricingContext, locale: 
     start = (page - 1) * query.per_page
     return Listing(
         product_ids=[c.id for c in ordered[start:start + query.per_page]], total=len(ordered), page=page, pages=pages,
-        query=query, option_facets=facets, price_low=min(all_prices, default=0),
+        query=query, option_facets=facets, attribute_facets=attribute_facets, price_low=min(all_prices, default=0),
         price_high=max(all_prices, default=0),
         in_stock_count=sum(1 for c in candidates.values() if any(v.available for v in c.variants)),
     )
@@ -253,6 +281,53 @@ def _load_candidates(session: Session, scope_sq, ctx: PricingContext, locale: st
             if product_id in candidates:
                 candidates[product_id].sold = int(quantity or 0)
     return {pid: c for pid, c in candidates.items() if c.variants}
+
+
+def _load_attributes(session: Session, scope_sq, candidates: dict[int, _Candidate], locale: str) -> dict[str, dict[str, str]]:
+    """Fill each candidate's vendor, product type and collections; return the display label of each value."""
+    labels: dict[str, dict[str, str]] = {name: {} for name in ATTRIBUTE_FILTERS}
+    for product_id, vendor, product_type in session.execute(
+        select(Product.id, Product.vendor, Product.product_type).where(Product.id.in_(select(scope_sq.c.id)))
+    ):
+        candidate = candidates.get(product_id)
+        if candidate is None:
+            continue
+        if vendor:
+            candidate.attrs.setdefault("vendor", set()).add(vendor)
+            labels["vendor"][vendor] = vendor
+        if product_type:
+            candidate.attrs.setdefault("product_type", set()).add(product_type)
+            labels["product_type"][product_type] = product_type
+    title = func.coalesce(CollectionTranslation.title, Collection.title)
+    for product_id, collection_id, collection_title in session.execute(
+        select(CollectionProduct.product_id, Collection.id, title)
+        .join(Collection, Collection.id == CollectionProduct.collection_id)
+        .outerjoin(CollectionTranslation, (CollectionTranslation.collection_id == Collection.id)
+                   & (CollectionTranslation.locale == locale))
+        .where(CollectionProduct.product_id.in_(select(scope_sq.c.id)), Collection.published.is_(True))
+    ):
+        candidate = candidates.get(product_id)
+        if candidate is not None:
+            candidate.attrs.setdefault("collection", set()).add(str(collection_id))
+            labels["collection"][str(collection_id)] = collection_title
+    return labels
+
+
+def _attribute_facets(candidates, labels: dict[str, dict[str, str]], query: ListingQuery, matches) -> list[OptionFacet]:
+    facets = []
+    for name in ATTRIBUTE_FILTERS:
+        counts: dict[str, int] = {}
+        for candidate in candidates.values():
+            if matches(candidate, ignore=f"p.{name}"):
+                for value in candidate.attrs.get(name, ()):
+                    counts[value] = counts.get(value, 0) + 1
+        chosen = query.attributes.get(name, frozenset())
+        values = sorted((FacetValue(v, labels[name].get(v, v), counts.get(v, 0), v in chosen)
+                         for v in labels[name] if counts.get(v) or v in chosen),
+                        key=lambda fv: (-fv.count, fv.label.casefold()))
+        if len(values) > 1 or chosen:
+            facets.append(OptionFacet(key=name, label=name, values=values))
+    return facets
 
 
 def _load_option_names(session: Session, scope_sq, locale: str):
