@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from storefront import create_app
 from storefront.domain.images import store_image
+from storefront.domain.search import service as search_service
 from storefront.extensions import cache, db
 from storefront.models import DutiesPolicy, FxRate, ProductImage, RoundingRule, TaxRate
 from tests.fixtures.factories import make_market, make_option, make_product, make_store
@@ -84,7 +85,7 @@ def shop(live_app):
         sizes, colours = ["S", "M", "XL"], {"Black": "#1b1b1b", "Red": "#c8553d"}
         variants = [{"option1": s, "option2": c, "price": 2990 if s == "XL" else 2490}
                     for s in sizes for c in colours]
-        product = make_product(db.session, title="Crew Tee", translations={"de": "Rundhals-Shirt"}, variants=variants,
+        product = make_product(db.session, title="Crew Tee", translations={"de": "Rundhals-Shirt", "fr": "T-shirt col rond"}, variants=variants,
                                featured=True)
         make_option(db.session, product, "Size", sizes, position=1)
         colour_option = make_option(db.session, product, "Color", list(colours), position=2)
@@ -102,4 +103,5 @@ def shop(live_app):
                 if variant.option2 == colour:
                     variant.image_id = image.id
         db.session.commit()
+        search_service.rebuild(db.session, live_app.config["CLIPPER"])
         cache.clear()
