@@ -29,16 +29,23 @@ class Result:
 def drive(port: int, path: str, seconds: float = 5.0, concurrency: int = 8, max_requests: int = 200_000,
           headers: dict[str, str] | None = None) -> Result:
     """Send GET `path` to 127.0.0.1:`port` from `concurrency` threads for `seconds` (bounded by max_requests)."""
+    return drive_many(port, [path], seconds, concurrency, max_requests, headers)
+
+
+def drive_many(port: int, paths: list[str], seconds: float = 5.0, concurrency: int = 8, max_requests: int = 200_000,
+               headers: dict[str, str] | None = None) -> Result:
+    """Like drive(), cycling through `paths` so caches see varied requests."""
     deadline = time.perf_counter() + seconds
     lock = threading.Lock()
     latencies: list[float] = []
     counts = {"ok": 0, "errors": 0}
 
-    def worker() -> None:
+    def worker(offset: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         local: list[float] = []
         ok = errors = 0
         while time.perf_counter() < deadline and ok + errors < max_requests // concurrency:
+            path = paths[(offset + ok + errors) % len(paths)]
             start = time.perf_counter()
             try:
                 conn.request("GET", path, headers={"Accept-Encoding": "gzip", **(headers or {})})
@@ -60,7 +67,7 @@ def drive(port: int, path: str, seconds: float = 5.0, concurrency: int = 8, max_
             counts["errors"] += errors
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:

@@ -21,6 +21,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_settings(app, settings, config or {})
     configure_logging(app, settings)
     init_extensions(app)
+    register_domain_events()
     register_locale_prefixes(app)
     register_blueprints(app)
     register_theme_loader(app)
@@ -45,6 +46,7 @@ def configure_logging(app: Flask, settings: Settings) -> None:
 def init_extensions(app: Flask) -> None:
     from storefront import extensions as ext
     from storefront.domain import database
+    from storefront.domain.catalog import changes  # noqa: F401  (session hooks: index and cache follow changes)
     from storefront.web.locale_prefix import babel_locale
 
     ext.db.init_app(app)
@@ -59,6 +61,13 @@ def init_extensions(app: Flask) -> None:
     ext.compress.init_app(app)
 
 
+def register_domain_events() -> None:
+    """Session events the domain relies on whoever saves: old URLs of renamed products keep working."""
+    from storefront.domain.seo import redirects
+
+    redirects.register_handle_redirects()
+
+
 def register_locale_prefixes(app: Flask) -> None:
     from storefront.web.locale_prefix import LocalePrefixMiddleware
 
@@ -68,7 +77,8 @@ def register_locale_prefixes(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from admin import register_admin
-    from storefront.web import assets, catalog, catalog_json, health, localization, pages, search
+    from storefront.web import (assets, cart, catalog, catalog_json, checkout, health, localization, orders, pages,
+                                search, seo, webhooks)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(assets.bp)
@@ -77,6 +87,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
+    app.register_blueprint(cart.bp)
+    app.register_blueprint(checkout.bp)
+    app.register_blueprint(orders.bp)
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(seo.bp)
     register_admin(app)
 
 
@@ -94,9 +109,10 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from storefront.web import template_helpers
+    from storefront.web import structured_data, template_helpers
 
     template_helpers.register(app)
+    structured_data.register(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError
 
-from storefront.settings import ConfigurationError, Settings
+from storefront.settings import SUPPORTED_LOCALES, ConfigurationError, Settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -69,6 +69,7 @@ def _short_db_error(exc: OperationalError) -> str:
 def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(fx_group)
+    app.cli.add_command(mail_group)
     app.cli.add_command(serve_command)
     app.cli.add_command(users)
     app.cli.add_command(worker_command)
@@ -229,6 +230,35 @@ def users_reset_password(email: str, password: str | None) -> None:
         raise UsageError(str(exc)) from None
     click.echo(f"New password for {staff.normalize_email(email)}: {new_password}" if not password
                else f"Password changed for {staff.normalize_email(email)}")
+
+
+@click.group("mail")
+def mail_group() -> None:
+    """Shop e-mail."""
+
+
+@mail_group.command("test")
+@click.argument("email")
+@click.option("--locale", default=None, type=click.Choice(SUPPORTED_LOCALES),
+              help="Language of the e-mail. Default: the store's default language.")
+@with_appcontext
+def mail_test(email: str, locale: str | None) -> None:
+    """Send a test e-mail to EMAIL through CLIPPER_MAIL_URL (in demo mode or without it: a file in instance/mail/)."""
+    from storefront.domain import mail
+    from storefront.domain.store import StoreNotSetUp, load_store_settings
+    from storefront.extensions import db
+    from storefront.integrations.mailer import MailError, mailer_for
+
+    _check_database()
+    try:
+        store = load_store_settings(db.session)
+        mailer = mailer_for(current_app.config["CLIPPER"])
+        mail.send_email("test", email, locale or store.default_locale)
+    except StoreNotSetUp:
+        raise UsageError("the store has not been set up yet: run `clipper demo` or create the store") from None
+    except MailError as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(f"Sent a test e-mail to {email} via {mailer}")
 
 
 @click.group("fx")

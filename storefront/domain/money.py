@@ -42,6 +42,11 @@ def to_decimal(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-minor_exponent(currency))
 
 
+def decimal_string(minor: int, currency: str) -> str:
+    """Minor units as a plain decimal string, as feeds and structured data want it: 2895 EUR → "28.95"."""
+    return f"{to_decimal(minor, currency):f}"
+
+
 def _babel_locale(locale: str) -> Locale:
     return Locale.parse(locale.replace("-", "_"))
 

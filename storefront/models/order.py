@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.models.base import Base, TimestampMixin, currency_column, enum_column, utcnow
@@ -113,6 +114,9 @@ class Order(TimestampMixin, Base):
     paid_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
     reservation_expires_at: Mapped[datetime | None] = mapped_column()
+    # Set when a payment does not match the order (amount, currency) or is disputed: staff must look.
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    review_reason: Mapped[str | None] = mapped_column(String(255))
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

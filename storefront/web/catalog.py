@@ -24,8 +24,10 @@ def redirect_to_handle(endpoint: str, handle: str):
 
 
 def set_alternates(prefix: str, handles: dict[str, str]) -> None:
-    """hreflang and canonical links point at each language's own handle."""
-    g.alternate_paths = {locale: f"{prefix}/{handle}" for locale, handle in handles.items()}
+    """hreflang and canonical links point at each language's own handle; a language without its own copy
+    uses the default handle (as the sitemap does), not the handle of the page being viewed."""
+    default = handles[g.store.default_locale]
+    g.alternate_paths = {locale: f"{prefix}/{handles.get(locale, default)}" for locale in g.store.enabled_locales}
 
 
 def cards(products):
@@ -86,4 +88,5 @@ def product(handle: str):
         db.session, ProductTranslation, "product_id", found.id, found.handle, g.store.default_locale))
     chosen = {i: request.args[f"option{i}"] for i in (1, 2, 3) if request.args.get(f"option{i}")}
     view.select(request.args.get("variant"), chosen)
-    return render_template("product.html", view=view)
+    return render_template("product.html", view=view,
+                           collection=queries.first_collection(db.session, found.id, g.locale))

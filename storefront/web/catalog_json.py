@@ -12,7 +12,7 @@ from flask import abort, g, jsonify, request
 
 from storefront.domain.catalog import listing, queries
 from storefront.domain.catalog.display import ProductView, product_view
-from storefront.domain.money import to_decimal
+from storefront.domain.money import decimal_string
 from storefront.extensions import db
 from storefront.web.assets import media_url
 from storefront.web.caching import cacheable
@@ -27,7 +27,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _decimal_string(amount: int | None, currency: str) -> str | None:
-    return None if amount is None else f"{to_decimal(amount, currency):f}"
+    return None if amount is None else decimal_string(amount, currency)
 
 
 def _image_src(image) -> str:

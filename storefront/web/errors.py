@@ -1,13 +1,15 @@
 """Themed, localized error pages, and Shopify-shaped JSON errors for JSON endpoints."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from storefront.extensions import db
 from storefront.web.context import try_load_shop_context
+from storefront.web.seo import redirect_for_missing_page
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -44,10 +46,24 @@ def render_error(code: int, description: str | None = None):
     return render_template("errors/error.html", code=code, title=title, text=text), code
 
 
+def moved_page():
+    """Only a page that is not there looks in the Redirect table, so every other request pays nothing."""
+    try:
+        return redirect_for_missing_page()
+    except SQLAlchemyError:  # a broken database must not turn a 404 into a 500
+        db.session.rollback()
+        current_app.logger.exception("redirect lookup failed for %s", request.path)
+        return None
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
         code = error.code or 500
+        if code == 404:
+            moved = moved_page()
+            if moved is not None:
+                return moved
         # A description we chose to show (abort(404, description=...)) is shown; Werkzeug's English
         # defaults are replaced by localized text.
         custom = error.description if error.description != type(error).description else None

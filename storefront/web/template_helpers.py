@@ -6,6 +6,7 @@ from functools import lru_cache
 from urllib.parse import urlencode, urlsplit
 
 from babel import Locale
+from babel.core import get_global
 from babel.numbers import format_decimal
 from flask import Flask, current_app, g, request, url_for
 from flask_babel import force_locale
@@ -15,6 +16,8 @@ from markupsafe import Markup
 
 from storefront.domain.markets import presentment_currencies
 from storefront.domain.money import format_money
+from storefront.domain.seo import locale_path, summary
+from storefront.web.cart_messages import cart_error_text, checkout_error_message, error_from_code, line_problem_text
 from storefront.web.assets import THEMES, asset_url, base_path, media_url
 from storefront.web.locale_prefix import request_locale
 from storefront.web.theming import DEFAULT_THEME, effective_settings
@@ -35,16 +38,56 @@ def absolute_url(path: str) -> str:
     return (f"{origin.scheme}://{origin.netloc}" if origin else request.host_url.rstrip("/")) + path
 
 
+def shop_url(path: str, locale: str, default_locale: str) -> str:
+    """The absolute URL of a shop path ("/products/mug") in `locale`."""
+    return site_root() + locale_path(path, locale, default_locale)
+
+
 def locale_url(locale: str, default_locale: str = "en", keep_page: bool = True) -> str:
     """This page's absolute URL in another locale (canonical and hreflang links): only `page` is kept
     of the query string; tracking, sort and filter parameters point to the same canonical page."""
-    prefix = "" if locale == default_locale else f"/{locale}"
-    path = g.get("alternate_paths", {}).get(locale, request.path)
-    url = f"{site_root()}{prefix}{path}"
+    url = shop_url(g.get("alternate_paths", {}).get(locale, request.path), locale, default_locale)
     page = request.args.get("page", "")
     if keep_page and page.isascii() and page.isdigit() and int(page) > 1:
         url += "?" + urlencode({"page": page})
     return url
+
+
+def picture_url(key: str, width: int) -> str:
+    """The absolute URL of an uploaded picture's JPEG at one of its generated widths (for crawlers and
+    link previews, which take one URL rather than a srcset)."""
+    return absolute_url(media_url(f"{key}-{width}.jpg"))
+
+
+def image_url(image) -> str | None:
+    """A product picture's largest JPEG as an absolute URL."""
+    return picture_url(image.key, max(image.sizes)) if image and image.sizes else None
+
+
+def logo_url() -> str | None:
+    """The theme's logo setting (an uploaded media key, a root-relative path or a URL) as an absolute URL."""
+    store = g.get("store")
+    logo = effective_settings(THEMES, g.get("theme", DEFAULT_THEME), store.theme_settings if store else {}).get("logo")
+    if not logo or not isinstance(logo, str):
+        return None
+    if logo.startswith(("https://", "http://")):
+        return logo
+    return absolute_url(logo if logo.startswith("/") else media_url(logo))
+
+
+@lru_cache(maxsize=16)
+def og_locale(locale: str) -> str:
+    """Open Graph's language_TERRITORY form of a locale, the territory from CLDR's likely subtags: de → de_DE."""
+    parsed = Locale.parse(locale.replace("-", "_"))
+    if not parsed.territory:
+        parsed = Locale.parse(get_global("likely_subtags").get(parsed.language, parsed.language))
+    return f"{parsed.language}_{parsed.territory}" if parsed.territory else parsed.language
+
+
+def script_json(data) -> Markup:
+    """JSON for inside a <script> element: "</script>" or "<!--" in the data cannot end or confuse it."""
+    text = json.dumps(data, ensure_ascii=False)
+    return Markup(text.replace("</", "<\\/").replace("<!--", "\\u003c!--"))
 
 
 def money(amount: int | None, currency: str | None = None) -> str:
@@ -110,7 +153,7 @@ def language_suggestions() -> Markup:
                               "text": _("This page is also available in %(language)s.", language=LOCALE_NAMES.get(locale, locale)),
                               "link": _("Switch to %(language)s", language=LOCALE_NAMES.get(locale, locale)),
                               "dismiss": _("No, thanks")}
-    return Markup(json.dumps(offers, ensure_ascii=False).replace("</", "<\\/"))
+    return script_json(offers)
 
 
 def _srcset(key: str, sizes: list[int], fmt: str) -> str:
@@ -147,7 +190,7 @@ def product_json(view) -> Markup:
         },
         "labels": {"add": _("Add to cart"), "sold_out": _("Sold out"), "unavailable": _("Unavailable")},
     }
-    return Markup(json.dumps(data, ensure_ascii=False).replace("</", "<\\/"))
+    return script_json(data)
 
 
 def register(app: Flask) -> None:
@@ -162,11 +205,20 @@ def register(app: Flask) -> None:
         currency_choices=currency_choices,
         language_suggestions=language_suggestions,
         product_json=product_json,
+        cart_error_message=error_from_code,
+        cart_error_text=cart_error_text,
+        checkout_error_message=checkout_error_message,
+        cart_line_problem=line_problem_text,
         availability_text=availability_text,
+        image_url=image_url,
+        logo_url=logo_url,
+        og_locale=og_locale,
+        script_json=script_json,
         LOCALE_NAMES=LOCALE_NAMES,
     )
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["summary"] = summary
     app.jinja_env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 
     @app.context_processor

@@ -162,3 +162,29 @@ def test_a_second_writer_does_not_wait_for_the_first(index, db):
     with index.writer_lock() as held:
         assert held
         assert index.apply_changes(db.session, blocking=False) == 0
+
+
+def test_editing_a_product_through_the_orm_records_a_change_for_the_index(db, index, catalog):
+    from storefront.models import SearchIndexChange
+    from sqlalchemy import select
+
+    db.session.commit()  # a new transaction, as a later admin edit would be
+    before = db.session.scalar(select(SearchIndexChange.id).order_by(SearchIndexChange.id.desc()).limit(1)) or 0
+    catalog["hoodie"].title = "Heavyweight Fleece Anorak"
+    db.session.flush()
+    changed = db.session.scalars(select(SearchIndexChange.product_id).where(SearchIndexChange.id > before)).all()
+    assert changed == [catalog["hoodie"].id]
+    index.apply_changes(db.session)
+    assert found(index, "anorak") == [catalog["hoodie"].id]
+
+
+def test_a_stock_change_is_recorded_too(db, index, catalog):
+    from storefront.models import SearchIndexChange
+    from sqlalchemy import select
+
+    db.session.commit()
+    before = db.session.scalar(select(SearchIndexChange.id).order_by(SearchIndexChange.id.desc()).limit(1)) or 0
+    catalog["charger"].variants[0].inventory_levels[0].on_hand = 0
+    db.session.flush()
+    assert db.session.scalars(select(SearchIndexChange.product_id).where(SearchIndexChange.id > before)).all() == [
+        catalog["charger"].id]

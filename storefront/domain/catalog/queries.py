@@ -1,11 +1,12 @@
 """Loading catalogue rows for shopper pages: by handle in a locale, with what a page needs eagerly loaded."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.models import (
     Collection,
+    CollectionProduct,
     CollectionTranslation,
     Product,
     ProductOption,
@@ -74,6 +75,23 @@ def find_collection(session: Session, handle: str, locale: str) -> Collection | 
         selectinload(Collection.translations.and_(CollectionTranslation.locale == locale)))
     return _find_by_handle(session, stmt, Collection, CollectionTranslation, CollectionTranslation.collection_id,
                            handle, locale)
+
+
+def first_collection(session: Session, product_id: int, locale: str) -> tuple[str, str] | None:
+    """(handle, title) in `locale` of the published collection that lists the product first (featured ones
+    first, then by position), for breadcrumbs; None when it is in none."""
+    row = session.execute(
+        select(Collection.handle, Collection.title, CollectionTranslation.handle, CollectionTranslation.title)
+        .join(CollectionProduct, CollectionProduct.collection_id == Collection.id)
+        .outerjoin(CollectionTranslation, and_(CollectionTranslation.collection_id == Collection.id,
+                                               CollectionTranslation.locale == locale))
+        .where(CollectionProduct.product_id == product_id, Collection.published.is_(True))
+        .order_by(Collection.featured.desc(), Collection.position, Collection.id).limit(1)
+    ).first()
+    if row is None:
+        return None
+    handle, title, translated_handle, translated_title = row
+    return (translated_handle, translated_title) if translated_handle else (handle, title)
 
 
 def featured_products(session: Session, locale: str, limit: int = 8) -> list[Product]:

@@ -9,8 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storefront.domain import jobs
-from storefront.domain.search.index import SearchIndex, latest_change, record_change
+from storefront.domain.search.index import SearchIndex, latest_change
 from storefront.domain.search.query import ProductSearcher, SyncThrottle, normalize_query
 from storefront.extensions import db
 from storefront.models import SearchQueryStat, utcnow
@@ -40,12 +39,6 @@ def keep_current(session: Session, settings: Settings) -> None:
         return
     if latest_change(session) > index.applied_change():
         index.apply_changes(session, blocking=False)
-
-
-def product_changed(session: Session, product_id: int) -> None:
-    """Call whenever a product's text, price, stock availability or visibility changes."""
-    record_change(session, product_id)
-    jobs.enqueue(sync_index_job)
 
 
 def sync_index_job() -> int:

@@ -170,6 +170,58 @@
     input.addEventListener("blur", function () { setTimeout(close, 150); });
   }
 
+  /* Cart: the header count (pages are cached, so it is read from /cart.js) and the add-to-cart drawer. */
+  var drawer = document.getElementById("cart-drawer");
+  function jsonHeaders() {
+    return { "Content-Type": "application/json", "X-Requested-With": "XMLHttpRequest", Accept: "application/json" };
+  }
+  function showCount(cart) {
+    document.querySelectorAll("[data-cart-count]").forEach(function (el) {
+      el.textContent = cart.item_count ? "(" + cart.item_count + ")" : "";
+    });
+  }
+  function fillDrawer(cart) {
+    if (!drawer) return;
+    var labels = JSON.parse(drawer.getAttribute("data-labels") || "{}");
+    var list = drawer.querySelector("[data-drawer-lines]");
+    list.innerHTML = "";
+    if (!cart.items.length) { list.textContent = labels.empty; }
+    cart.items.forEach(function (item) {
+      var row = document.createElement("div"); row.className = "cart-drawer__line";
+      if (item.image) { var img = document.createElement("img"); img.src = item.image; img.alt = ""; img.width = 56; img.height = 56; row.appendChild(img); }
+      var text = document.createElement("span"); text.textContent = item.quantity + " × " + item.title; row.appendChild(text);
+      list.appendChild(row);
+    });
+    drawer.querySelector("[data-drawer-subtotal]").textContent = labels.subtotal + ": " + (cart.formatted_total_price || "");
+  }
+  function refreshCart() {
+    if (!drawer || !window.fetch) return Promise.resolve(null);
+    return fetch(drawer.getAttribute("data-cart-url"), { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (cart) { if (cart) { showCount(cart); fillDrawer(cart); } return cart; })
+      .catch(function () { return null; });
+  }
+  if (drawer) {
+    drawer.querySelector("[data-close-drawer]").addEventListener("click", function () { drawer.close(); });
+    refreshCart();
+  }
+  document.querySelectorAll("[data-product-form]").forEach(function (form) {
+    if (!drawer || !window.fetch || typeof drawer.showModal !== "function") return;
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var error = form.querySelector("[data-cart-error]");
+      var body = { id: form.querySelector("[name=id]").value, quantity: form.querySelector("[name=quantity]").value || 1 };
+      fetch(form.action + ".js", { method: "POST", headers: jsonHeaders(), credentials: "same-origin", body: JSON.stringify(body) })
+        .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
+        .then(function (result) {
+          if (!result.ok) { error.textContent = result.data.description || result.data.message; error.hidden = false; return; }
+          error.hidden = true;
+          refreshCart().then(function () { drawer.showModal(); });
+        })
+        .catch(function () { form.submit(); });
+    });
+  });
+
   document.querySelectorAll("[data-search-form]").forEach(initSuggest);
   document.querySelectorAll("[data-product]").forEach(initProduct);
   languageBanner();

@@ -1,0 +1,1 @@
+"""Server-side carts: lines, quantities within stock, discount codes, and the totals shoppers see."""

@@ -1,0 +1,1 @@
+"""Orders: their timeline events and state changes after checkout (payment, expiry, refunds)."""

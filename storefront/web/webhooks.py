@@ -1,0 +1,33 @@
+"""POST /webhooks/stripe: verify the signature, then hand the event to the payments service."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from storefront.domain import jobs, payments
+from storefront.extensions import csrf, db
+from storefront.integrations.stripe_gateway import InvalidWebhook, StripeGateway
+
+bp = Blueprint("webhooks", __name__)
+MAX_BODY = 512 * 1024
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_event():
+    settings = current_app.config["CLIPPER"]
+    if not settings.stripe_webhook_secret:
+        return jsonify(status=503, message="webhook secret not configured"), 503
+    payload = request.get_data(cache=False)
+    if len(payload) > MAX_BODY:
+        return jsonify(status=413, message="payload too large"), 413
+    gateway = StripeGateway(settings.stripe_secret_key or "", api_base=settings.stripe_api_base,
+                            webhook_secret=settings.stripe_webhook_secret)
+    try:
+        event = gateway.construct_event(payload, request.headers.get("Stripe-Signature", ""))
+    except InvalidWebhook as exc:
+        return jsonify(status=400, message=str(exc)), 400
+    outcome = payments.handle_stripe_event(
+        db.session, event, on_paid=lambda order: jobs.enqueue(
+            "storefront.domain.orders.notifications.send_confirmation", order.token))
+    db.session.commit()
+    return jsonify(received=True, outcome=outcome.value)
