@@ -194,7 +194,10 @@ def test_a_missing_required_parameter_is_an_invalid_request_naming_it(stripe_gat
         ({"mode": "subscription"}, "mode"),
         ({"success_url": "/checkout/success"}, "success_url"),
         ({"customer_email": "not-an-address"}, "customer_email"),
-        ({"shipping_address_collection": {"allowed_countries": ["de"]}}, "shipping_address_collection[allowed_countries][0]"),
+        (
+            {"shipping_address_collection": {"allowed_countries": ["de"]}},
+            "shipping_address_collection[allowed_countries][0]",
+        ),
         ({"discounts": [{"coupon": "NO-SUCH-COUPON"}]}, "discounts[0][coupon]"),
         ({"shipping_addres_collection": {"allowed_countries": ["DE"]}}, "shipping_addres_collection"),
     ],

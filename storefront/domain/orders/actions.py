@@ -59,8 +59,8 @@ def _shipping_from(order: Order, checkout_session: dict[str, Any]) -> tuple[int,
 
 
 def _address(checkout_session: dict[str, Any]) -> dict[str, Any]:
-    details = checkout_session.get("shipping_details") or checkout_session.get("collected_information", {}) \
-        .get("shipping_details") or {}
+    details = (checkout_session.get("shipping_details")
+               or (checkout_session.get("collected_information") or {}).get("shipping_details") or {})
     address = details.get("address") or {}
     return {"name": details.get("name"), "address1": address.get("line1"), "address2": address.get("line2"),
             "city": address.get("city"), "province_code": address.get("state"),

@@ -117,6 +117,6 @@ class FileMailer:
 def mailer_for(settings: Settings) -> Mailer:
     """SMTP when CLIPPER_MAIL_URL is set, except in demo mode; otherwise files under instance/mail/, so the
     shop keeps working (and its e-mails can be read) without a mail server."""
-    if settings.mail_url and not settings.demo:
+    if settings.mail_url:
         return SmtpMailer(settings.mail_url)
     return FileMailer(settings.instance_path / MAIL_FOLDER)

@@ -19,7 +19,7 @@ WEBHOOK_TOLERANCE_SECONDS = 300
 class GatewayErrorCode(str, Enum):
     UNAVAILABLE = "unavailable"  # network trouble, Stripe 5xx or rate limit: try again later
     INVALID_REQUEST = "invalid_request"  # Stripe refused the parameters; `param` names the culprit
-    NOT_FOUND = "not_found"  # the object addressed (e.g. a session id) does not exist; a bad reference in params is invalid_request
+    NOT_FOUND = "not_found"  # the object in the URL (e.g. a session id) does not exist
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"  # the key was used before with other parameters
     AUTHENTICATION = "authentication"  # the secret key is missing, wrong or lacks the permission
 

@@ -26,7 +26,7 @@ import stripe
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -243,7 +243,9 @@ class FakeStripe:
     def start(self) -> str:
         self._server = make_server(self._host, self._port, self._wsgi, threaded=True, request_handler=_QuietHandler)
         self.base_url = f"http://{self._host}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-stripe", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="fake-stripe", daemon=True
+        )
         self._thread.start()
         return self.base_url
 
@@ -321,7 +323,9 @@ class FakeStripe:
             signed = self._new_event("checkout.session.completed", session)
         return self._deliver(signed)
 
-    def emit(self, session_id: str, event_type: str, *, amount: int | None = None, reason: str | None = None) -> SignedEvent:
+    def emit(
+        self, session_id: str, event_type: str, *, amount: int | None = None, reason: str | None = None
+    ) -> SignedEvent:
         """Move the session (or its charge) on and send the matching event.
 
         checkout.session.async_payment_succeeded/failed settle an "unpaid" completed session;
@@ -544,8 +548,10 @@ class FakeStripe:
                 raise _no_such("charge", params["charge"], "charge")
             intent_id = charge["payment_intent"]
         if not intent_id:
-            raise ApiError(400, "One of the following params should be provided for this request: payment_intent or charge.",
-                           param="payment_intent", code="parameter_missing")
+            raise ApiError(
+                400, "One of the following params should be provided for this request: payment_intent or charge.",
+                param="payment_intent", code="parameter_missing",
+            )
         intent = self._payment_intents.get(intent_id)
         if intent is None:
             raise _no_such("payment_intent", intent_id, "payment_intent")
@@ -627,7 +633,9 @@ class FakeStripe:
         if not options:
             return []
         if not isinstance(options, list) or len(options) > MAX_SHIPPING_OPTIONS:
-            raise ApiError(400, f"You may specify up to {MAX_SHIPPING_OPTIONS} shipping options.", param="shipping_options")
+            raise ApiError(
+                400, f"You may specify up to {MAX_SHIPPING_OPTIONS} shipping options.", param="shipping_options"
+            )
         rates = []
         for index, option in enumerate(options):
             prefix = f"shipping_options[{index}][shipping_rate_data]"
@@ -756,7 +764,8 @@ class FakeStripe:
         charge = self._session_charge(record)
         if amount is not None or charge["amount_refunded"] == 0:
             try:
-                self._refund(self._payment_intents[charge["payment_intent"]], amount, reason or "requested_by_customer", {})
+                intent = self._payment_intents[charge["payment_intent"]]
+                self._refund(intent, amount, reason or "requested_by_customer", {})
             except ApiError as error:
                 raise ControlError(error.message) from None
         return charge
@@ -1051,7 +1060,9 @@ def _metadata(value: Any, param: str) -> dict[str, str]:
         raise ApiError(400, "Metadata must be a hash of at most 50 keys.", param=param)
     for key, item in value.items():
         if len(key) > 40 or not isinstance(item, str) or len(item) > 500:
-            raise ApiError(400, "Metadata keys are at most 40 characters and values at most 500.", param=f"{param}[{key}]")
+            raise ApiError(
+                400, "Metadata keys are at most 40 characters and values at most 500.", param=f"{param}[{key}]"
+            )
     return dict(value)
 
 
