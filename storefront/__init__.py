@@ -46,7 +46,6 @@ def configure_logging(app: Flask, settings: Settings) -> None:
 def init_extensions(app: Flask) -> None:
     from storefront import extensions as ext
     from storefront.domain import database
-    from storefront.domain.catalog import changes  # noqa: F401  (session hooks: index and cache follow changes)
     from storefront.web.locale_prefix import babel_locale
 
     ext.db.init_app(app)
@@ -62,10 +61,13 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_domain_events() -> None:
-    """Session events the domain relies on whoever saves: old URLs of renamed products keep working."""
+    """Session events the domain relies on whoever saves: old URLs of renamed products keep working, and the
+    search index and cached pages follow every catalogue change."""
+    from storefront.domain.catalog import changes
     from storefront.domain.seo import redirects
 
     redirects.register_handle_redirects()
+    changes.register_change_tracking()
 
 
 def register_locale_prefixes(app: Flask) -> None:

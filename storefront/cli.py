@@ -74,6 +74,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(worker_command)
     app.cli.add_command(search_group)
+    app.cli.add_command(orders_group)
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -132,7 +133,22 @@ def demo_command(host: str, port: int, no_serve: bool, workers: int | None) -> N
     if not no_serve:
         os.environ["CLIPPER_DEMO"] = "1"
         os.environ.setdefault("CLIPPER_INSTANCE_PATH", str(settings.instance_path))
+        if not settings.stripe_secret_key:
+            _start_demo_payments(host, port)
         _run_gunicorn(host, port, workers)
+
+
+def _start_demo_payments(host: str, port: int) -> None:
+    """No Stripe key in demo mode: a local fake Stripe (same HTTP API as the tests') with a hosted checkout
+    page whose Pay button sends a correctly signed webhook, so a purchase can be made end to end."""
+    from storefront.integrations.stripe_gateway.fake import FakeStripe
+
+    fake = FakeStripe(webhook_url=f"http://{host}:{port}/webhooks/stripe")
+    fake.start()
+    os.environ["CLIPPER_STRIPE_SECRET_KEY"] = "sk_test_clipper_demo"
+    os.environ["CLIPPER_STRIPE_API_BASE"] = fake.base_url
+    os.environ["CLIPPER_STRIPE_WEBHOOK_SECRET"] = fake.webhook_secret
+    click.echo(f"Payments: demo checkout at {fake.base_url} (no real money; set CLIPPER_STRIPE_SECRET_KEY for Stripe)")
 
 
 @click.command("serve")
@@ -347,3 +363,21 @@ def search_reindex() -> None:
 
         count = service.rebuild(db.session, settings, progress)
     click.echo(f"Indexed {count} products in {len(settings.locales)} languages.")
+
+
+@click.group("orders")
+def orders_group() -> None:
+    """Orders."""
+
+
+@orders_group.command("expire")
+@with_appcontext
+def orders_expire() -> None:
+    """Release the stock of unpaid orders whose reservation time has passed (also a periodic job)."""
+    from storefront.domain.orders import actions
+    from storefront.extensions import db
+
+    _check_database()
+    count = actions.expire_overdue(db.session)
+    db.session.commit()
+    click.echo(f"Expired {count} unpaid order{'s' if count != 1 else ''}.")

@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 
 from storefront.domain import discounts, inventory, shipping
 from storefront.domain.cart.calculations import CartView
-from storefront.domain.cart.errors import CartError
+from storefront.domain.cart.errors import CartError, CartErrorCode
 from storefront.domain.catalog.changes import product_changed
 from storefront.domain.catalog.stock import LocationInfo
+from storefront.domain.database import begin_writing
 from storefront.domain.markets import MarketInfo
 from storefront.domain.money import minor_exponent
 from storefront.domain.orders import events
+from storefront.domain.orders.actions import expire_overdue
 from storefront.domain.pricing import PricingContext
 from storefront.domain.tax import TaxInfo
 from storefront.integrations.stripe_gateway import GatewayError, StripeGateway
@@ -126,7 +128,9 @@ def create_order(session: Session, *, view: CartView, ctx: PricingContext, store
         raise CheckoutError(CheckoutErrorCode.EMPTY)
     problem = next((line for line in view.lines if line.problem), None)
     if problem is not None:
-        raise CheckoutError(CheckoutErrorCode.CART_PROBLEM, title=problem.product_title)
+        sold_out = problem.problem in (CartErrorCode.SOLD_OUT, CartErrorCode.NOT_ENOUGH_STOCK)
+        raise CheckoutError(CheckoutErrorCode.OUT_OF_STOCK if sold_out else CheckoutErrorCode.CART_PROBLEM,
+                            title=problem.product_title)
     if view.cart.discount_code and view.discount is None:
         raise CheckoutError(CheckoutErrorCode.CART_PROBLEM)
     country = ctx.country
@@ -228,6 +232,10 @@ def start_checkout(session: Session, *, view: CartView, ctx: PricingContext, sto
                    locations: tuple[LocationInfo, ...], tax: TaxInfo | None, rates, gateway: StripeGateway,
                    urls: CheckoutUrls) -> StartedCheckout:
     """Reserve and record (commit), then create the Stripe Checkout Session; undo everything if Stripe fails."""
+    # Stock held by abandoned checkouts goes back first, even where no worker runs the expiry job.
+    if expire_overdue(session):
+        session.commit()
+        begin_writing(session)
     if view.requires_shipping:
         options = shipping.options_for(session, ctx, rates, country=ctx.country, weight_grams=view.total_weight,
                                        subtotal=view.total, locale=locale, free_shipping=view.free_shipping)
@@ -240,29 +248,36 @@ def start_checkout(session: Session, *, view: CartView, ctx: PricingContext, sto
         order.attributes = {**order.attributes, "shipping_options": [
             {"rate_id": o.rate_id, "name": o.name, "amount": o.price, "service_level": o.service_level}
             for o in options[:MAX_SHIPPING_OPTIONS]]}
+        # Everything Stripe needs is read now: no database work happens while waiting for Stripe.
+        params = stripe_params(order, view, ctx, options, urls, tax)
+        coupon = (view.discount.code, view.discount_amount) if view.discount and view.discount_amount else None
+        order_id, token = order.id, order.token
         session.commit()
     except (CheckoutError, CartError):
         session.rollback()
         raise
-    params = stripe_params(order, view, ctx, options, urls, tax)
     try:
-        if view.discount and view.discount_amount:
+        if coupon:
             params["discounts"] = [{"coupon": gateway.create_coupon(
-                amount_off=view.discount_amount, currency=ctx.currency.lower(), name=view.discount.code,
-                idempotency_key=f"coupon-{order.token}")}]
-        checkout = gateway.create_checkout_session(params, idempotency_key=f"checkout-{order.token}")
+                amount_off=coupon[1], currency=ctx.currency.lower(), name=coupon[0][:40],
+                idempotency_key=f"coupon-{token}")}]
+        checkout = gateway.create_checkout_session(params, idempotency_key=f"checkout-{token}")
     except GatewayError:
-        undo_order(session, order)
+        undo_order(session, order_id)
         raise CheckoutError(CheckoutErrorCode.PAYMENT_UNAVAILABLE) from None
+    begin_writing(session)
+    order = session.get(Order, order_id)
     order.stripe_checkout_session_id = checkout.id
     events.checkout_session_created(session, order=order, session_id=checkout.id)
     session.commit()
     return StartedCheckout(order=order, redirect_url=checkout.url)
 
 
-def undo_order(session: Session, order: Order) -> None:
+def undo_order(session: Session, order_id: int) -> None:
     """Stripe would not take the order: give the stock back and leave no trace of it."""
     session.rollback()
+    begin_writing(session)
+    order = session.get(Order, order_id)
     inventory.release(session, order.id)
     for line in order.lines:
         if line.product_id:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, scoped_session
 
 from storefront.extensions import db
 
@@ -29,7 +30,20 @@ def configure_engine_events(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(WRITE_INTENT)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_INTENT = "clipper_write_intent"
+
+
+def begin_writing(session: Session) -> None:
+    """Start the session's transaction as a writer. On SQLite this takes the write lock up front, so that two
+    transactions never both read and then both try to write (SQLite fails that at once with "database is
+    locked" instead of waiting): writers queue. Other databases use row locks and need nothing here."""
+    real = session() if isinstance(session, scoped_session) else session
+    if real.get_bind().dialect.name == "sqlite" and real.get_transaction() is None:
+        real.connection(execution_options={WRITE_INTENT: True})
 
 
 def ping(engine: Engine) -> None:

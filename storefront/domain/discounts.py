@@ -72,7 +72,11 @@ def discount_amount(discount: DiscountCode, subtotal: int, ctx: PricingContext) 
         amount = (Decimal(subtotal) * discount.value / 10000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
         return min(int(amount), subtotal)
     if discount.kind is DiscountKind.FIXED_AMOUNT:
-        fixed = _amount_for_currency(discount, ctx.currency)
-        amount = fixed.amount if fixed else from_base(ctx, discount.value)
-        return min(amount, subtotal)
+        return min(fixed_value(discount, ctx), subtotal)
     return 0
+
+
+def fixed_value(discount: DiscountCode, ctx: PricingContext) -> int:
+    """A fixed-amount code's face value in the cart's currency: its own amount there, else the base value converted."""
+    fixed = _amount_for_currency(discount, ctx.currency)
+    return fixed.amount if fixed else from_base(ctx, discount.value)

@@ -17,6 +17,8 @@ QUEUE_NAME = "clipper"
 # (dotted path of a job function taking no arguments, interval in seconds); later areas add theirs.
 PERIODIC: list[tuple[str, int]] = [
     ("storefront.domain.fx.refresh_rates_job", 86400),
+    ("storefront.domain.orders.actions.expire_overdue_job", 300),
+    ("storefront.domain.search.service.sync_index_job", 60),
 ]
 
 
@@ -74,10 +76,12 @@ _worker_app: Flask | None = None
 
 def run_job(target: str, *args: Any) -> Any:
     """Entry point of every job: make sure an app context exists, call the target, commit its work."""
+    from storefront.domain.database import begin_writing
     from storefront.extensions import db
 
     if has_app_context():
         try:
+            begin_writing(db.session)
             result = resolve(target)(*args)
             db.session.commit()
             return result

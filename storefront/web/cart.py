@@ -6,21 +6,23 @@ the request must carry `X-Requested-With: XMLHttpRequest`, which no cross-site f
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, after_this_request, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
-from storefront.domain import shipping
+from storefront.domain import discounts, shipping
 from storefront.domain.cart import actions
 from storefront.domain.cart.calculations import CartView, price_cart
 from storefront.domain.cart.errors import CartError, CartErrorCode
 from storefront.domain.cart.queries import find_cart
-from storefront.domain.money import format_money
+from storefront.domain.money import format_money, minor_exponent
 from storefront.extensions import csrf, db
-from storefront.models import Cart
+from storefront.models import Cart, DiscountCode, DiscountKind
 from storefront.web.assets import media_url
 from storefront.web.cart_messages import cart_error_text
 from storefront.web.context import shop_blueprint
@@ -61,7 +63,7 @@ def guard_writes() -> None:
         try:
             validate_csrf(token)
             return
-        except CSRFError:
+        except ValidationError:  # what validate_csrf raises for a missing, forged or expired token
             pass
     if not same_site_request():
         abort(403, description=_("This request did not come from this shop."))
@@ -119,6 +121,12 @@ def cart_error_response(error: CartError):
     return response
 
 
+def back_to_cart(error: CartError):
+    """No-JS forms: back to the cart page, which says what went wrong (from a code, never free text)."""
+    return redirect(url_for("cart.page", error=error.code.value, title=error.title or None,
+                            available=error.available), 303)
+
+
 def no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -150,6 +158,13 @@ def item_json(line) -> dict[str, Any]:
     }
 
 
+def discount_value(discount: DiscountCode) -> str:
+    """Shopify's `value`: the percentage ("10.00"), or the amount off in the cart currency's major units ("5.00")."""
+    if discount.kind is DiscountKind.FIXED_AMOUNT:
+        return str(Decimal(discounts.fixed_value(discount, g.pricing)).scaleb(-minor_exponent(g.pricing.currency)))
+    return str(Decimal(discount.value).scaleb(-2))
+
+
 def cart_json(view: CartView | None) -> dict[str, Any]:
     if view is None:
         return {"token": None, "note": None, "attributes": {}, "original_total_price": 0, "total_price": 0,
@@ -158,7 +173,7 @@ def cart_json(view: CartView | None) -> dict[str, Any]:
     discounts = []
     if view.discount and view.discount_amount:
         discounts.append({"type": "discount_code", "key": view.discount.code, "title": view.discount.code,
-                          "description": view.discount.title, "value": str(view.discount.value),
+                          "description": view.discount.title, "value": discount_value(view.discount),
                           "created_at": None, "value_type": view.discount.kind.value,
                           "allocation_method": "across", "target_selection": "all", "target_type": "line_item",
                           "total_allocated_amount": view.discount_amount})
@@ -199,7 +214,7 @@ def add():
     except CartError as error:
         if not request.path.endswith(".js"):
             db.session.rollback()
-            return redirect(url_for("cart.page", error=error.code.value, title=error.title or None), 303)
+            return back_to_cart(error)
         return cart_error_response(error)
     if not request.path.endswith(".js"):
         return redirect(url_for("cart.page"), 303)
@@ -218,7 +233,7 @@ def _change(data: dict[str, Any]):
     if "quantity" in data:
         actions.set_quantity(db.session, cart, target, data.get("quantity"), g.pricing, g.snapshot.locations)
     if isinstance(data.get("properties"), dict) and target in cart.lines:
-        target.properties = actions.clean_properties(data["properties"])
+        actions.set_properties(db.session, cart, target, data["properties"])
     db.session.commit()
     return cart
 
@@ -233,7 +248,7 @@ def change():
     except CartError as error:
         if not request.path.endswith(".js"):
             db.session.rollback()
-            return redirect(url_for("cart.page", error=error.code.value, title=error.title or None), 303)
+            return back_to_cart(error)
         return cart_error_response(error)
     if not request.path.endswith(".js"):
         return redirect(url_for("cart.page"), 303)
@@ -257,7 +272,7 @@ def update():
     except CartError as error:
         if not request.path.endswith(".js"):
             db.session.rollback()
-            return redirect(url_for("cart.page", error=error.code.value, title=error.title or None), 303)
+            return back_to_cart(error)
         return cart_error_response(error)
     if not request.path.endswith(".js"):
         return redirect(url_for("cart.page"), 303)
@@ -288,6 +303,7 @@ def page():
         subtotal=view.total, locale=g.locale, free_shipping=view.free_shipping) if view and view.lines else []
     response = current_app.make_response(render_template(
         "cart.html", cart=view, shipping_options=options, error_code=request.args.get("error"),
-        error_title=request.args.get("title", ""), checkout_error=request.args.get("checkout_error")))
+        error_title=request.args.get("title", ""), error_available=request.args.get("available", type=int),
+        checkout_error=request.args.get("checkout_error")))
     db.session.commit()
     return no_store(response)

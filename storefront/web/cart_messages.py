@@ -41,9 +41,9 @@ def cart_error_text(error: CartError) -> str:
     return _("Something went wrong with your cart. Please try again.")
 
 
-def error_from_code(value: str | None, title: str = "") -> str | None:
+def error_from_code(value: str | None, title: str = "", available: int | None = None) -> str | None:
     try:
-        return cart_error_text(CartError(CartErrorCode(value), title=title)) if value else None
+        return cart_error_text(CartError(CartErrorCode(value), title=title, available=available)) if value else None
     except ValueError:
         return None
 

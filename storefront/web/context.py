@@ -7,6 +7,7 @@ from flask import Blueprint, abort, after_this_request, g, request
 
 from storefront.domain.catalog.stock import LocationInfo, load_locations
 from storefront.domain.catalog.versions import catalog_version
+from storefront.domain.database import begin_writing
 from storefront.domain.fx import RateTable, load_rate_table
 from storefront.domain.markets import MarketInfo, fallback_market, load_markets, localize
 from storefront.domain.pricing import pricing_context
@@ -53,6 +54,8 @@ def header_country() -> str | None:
 
 
 def load_shop_context() -> None:
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        begin_writing(db.session)
     try:
         store = load_store_settings(db.session)
     except StoreNotSetUp:

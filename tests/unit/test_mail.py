@@ -107,8 +107,8 @@ def test_unusable_mail_url_is_a_mail_error(url):
         SmtpMailer(url)
 
 
-def test_demo_shop_writes_each_email_as_an_eml_file_even_with_a_mail_url(db, store, configure, smtp_server):
-    settings = configure(demo=True, mail_url=smtp_server.url)
+def test_demo_shop_without_a_mail_url_writes_each_email_as_an_eml_file(db, store, configure):
+    settings = configure(demo=True, mail_url=None)
 
     mail.send_email("test", "shopper@example.com", "en")
 
@@ -118,7 +118,16 @@ def test_demo_shop_writes_each_email_as_an_eml_file_even_with_a_mail_url(db, sto
     assert written["To"] == "shopper@example.com"
     assert written["Subject"] == "Test e-mail from Test Shop"
     assert "This is a test e-mail from Test Shop." in text_of(written)
-    assert smtp_server.messages == []
+
+
+def test_demo_shop_with_a_mail_url_sends_through_it(db, store, configure, smtp_server):
+    settings = configure(demo=True, mail_url=smtp_server.url)
+
+    mail.send_email("test", "shopper@example.com", "en")
+
+    assert not isinstance(mailer_for(settings), FileMailer)
+    assert eml_files(settings) == []
+    assert [m["To"] for m in smtp_server.messages] == ["shopper@example.com"]
 
 
 def test_shop_without_a_mail_url_keeps_its_emails_as_files_instead_of_failing(db, store, configure):

@@ -104,7 +104,7 @@ def test_a_paid_webhook_marks_the_order_paid_and_takes_the_stock(client, db, sho
     assert (stock.on_hand, stock.reserved) == (3, 0)
     assert order.payments[0].amount == order.total
     page = client.get(f"/de/orders/{order.token}").get_data(as_text=True)
-    assert "order-status--paid" in page and "€" in page
+    assert "order-status--paid" in page and "Bezahlt" in page and "€" in page
 
 
 def test_the_same_event_twice_is_acknowledged_and_applied_once(client, db, shop, fake_stripe):
@@ -254,3 +254,30 @@ def test_unpaid_orders_past_their_time_release_their_stock(client, db, shop, fak
     assert expire_overdue(db.session, now=utcnow() + timedelta(hours=2)) == 0
     assert only_order(db).payment_status is PaymentStatus.EXPIRED
     assert level(db, shop["tee_variant"]).reserved == 0
+
+
+def test_staff_refund_part_of_an_order_through_stripe_and_restock(client, db, shop, fake_stripe, stripe_app):
+    from storefront.domain.orders.refunds import RefundError, RestockLine, refund
+    from storefront.web.checkout import gateway
+
+    add(client, shop["tee_variant"], 2)
+    checkout(client)
+    order = only_order(db)
+    pay(client, fake_stripe, order, shipping_rate=0)
+    order = only_order(db)
+    with stripe_app.test_request_context():
+        payments = gateway()
+    line = order.lines[0]
+    recorded = refund(db.session, order, amount=1904, gateway=payments, reason="damaged",
+                      restock=[RestockLine(line.id, 1)])
+    db.session.commit()
+    assert recorded.stripe_refund_id.startswith("re_")
+    order = only_order(db)
+    assert order.total_refunded == 1904 and order.payment_status is PaymentStatus.PARTIALLY_REFUNDED
+    assert level(db, shop["tee_variant"]).on_hand == 4
+    with pytest.raises(RefundError):
+        refund(db.session, order, amount=order.total, gateway=payments)
+    # Stripe then reports the same refund: it is not counted twice
+    event = fake_stripe.emit(order.stripe_checkout_session_id, "charge.refunded")
+    client.post("/webhooks/stripe", data=event.payload, headers=webhook_headers(event))
+    assert only_order(db).total_refunded == 1904

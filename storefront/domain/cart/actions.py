@@ -20,6 +20,7 @@ MAX_QUANTITY = 999
 MAX_LINES = 100
 MAX_PROPERTIES = 20
 MAX_NOTE = 5000
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number is no variant, and SQLite cannot even bind it
 
 
 def new_cart(session: Session, localization: Localization, locale: str) -> Cart:
@@ -63,6 +64,8 @@ def _purchasable_variant(session: Session, variant_id: Any) -> Variant:
         vid = int(str(variant_id).strip())
     except (TypeError, ValueError):
         raise CartError(CartErrorCode.UNKNOWN_VARIANT) from None
+    if not 0 < vid <= MAX_ID:
+        raise CartError(CartErrorCode.UNKNOWN_VARIANT)
     variant = session.scalar(
         select(Variant).join(Product).where(Variant.id == vid, Product.id.in_(visible_products().with_only_columns(Product.id)))
         .options(selectinload(Variant.inventory_levels), selectinload(Variant.product).selectinload(Product.restrictions),
@@ -84,6 +87,11 @@ def _check_stock(variant: Variant, quantity: int, ctx: PricingContext, locations
         raise CartError(CartErrorCode.NOT_ENOUGH_STOCK, title=title, available=available)
 
 
+def _in_other_lines(cart: Cart, variant_id: int, line: CartLine | None) -> int:
+    """Units of the variant on the cart's other lines (other properties): they take from the same stock."""
+    return sum(other.quantity for other in cart.lines if other.variant_id == variant_id and other is not line)
+
+
 def _title(variant: Variant, locale: str) -> str:
     tr = next((t for t in variant.product.translations if t.locale == locale), None)
     return tr.title if tr else variant.product.title
@@ -100,7 +108,7 @@ def add_item(session: Session, cart: Cart, variant_id: Any, quantity: Any, prope
     total = amount + (line.quantity if line else 0)
     if total > MAX_QUANTITY:
         raise CartError(CartErrorCode.INVALID_QUANTITY)
-    _check_stock(variant, total, ctx, locations, _title(variant, cart.locale))
+    _check_stock(variant, total + _in_other_lines(cart, variant.id, line), ctx, locations, _title(variant, cart.locale))
     if line is None:
         if len(cart.lines) >= MAX_LINES:
             raise CartError(CartErrorCode.TOO_MANY_LINES)
@@ -143,8 +151,25 @@ def set_quantity(session: Session, cart: Cart, target: CartLine, quantity: Any, 
         cart.lines.remove(target)
     else:
         if amount > target.quantity:
-            _check_stock(target.variant, amount, ctx, locations, _title(target.variant, cart.locale))
+            _check_stock(target.variant, amount + _in_other_lines(cart, target.variant_id, target), ctx, locations,
+                         _title(target.variant, cart.locale))
         target.quantity = amount
+    session.flush()
+
+
+def set_properties(session: Session, cart: Cart, target: CartLine, properties: Any) -> None:
+    """Replace a line's properties (change.js). Its key follows them; a line that now matches another joins it."""
+    props = clean_properties(properties)
+    digest = properties_hash(props)
+    twin = next((l for l in cart.lines if l is not target and l.variant_id == target.variant_id
+                 and l.properties_hash == digest), None)
+    if twin is None:
+        target.properties, target.properties_hash = props, digest
+    else:
+        if twin.quantity + target.quantity > MAX_QUANTITY:
+            raise CartError(CartErrorCode.INVALID_QUANTITY)
+        twin.quantity += target.quantity
+        cart.lines.remove(target)
     session.flush()
 
 

@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 from storefront.domain import jobs
 from storefront.domain.catalog.versions import bump_catalog_version
 from storefront.models import (
+    Collection,
     CollectionProduct,
+    CollectionTranslation,
+    FxRate,
+    Location,
+    Market,
+    MarketCountry,
+    Page,
+    PageTranslation,
+    StoreSettings,
+    TaxRate,
     InventoryLevel,
     Product,
     ProductImage,
@@ -56,8 +66,23 @@ def _changed_products(session: Session) -> set[int]:
     return ids
 
 
-@event.listens_for(Session, "after_flush")
+# Changes that alter what pages show without touching a product: cached pages must go, the index need not.
+PAGE_ONLY = (Collection, CollectionTranslation, Page, PageTranslation, StoreSettings, Market, MarketCountry, TaxRate,
+             FxRate, Location)
+BUMP_KEY = "clipper_pages_changed"
+
+
+def register_change_tracking() -> None:
+    """Install the session hooks once (create_app may run several times in one process)."""
+    if not event.contains(Session, "after_flush", _note_changes):
+        event.listen(Session, "after_flush", _note_changes)
+        event.listen(Session, "after_commit", _publish_changes)
+        event.listen(Session, "after_rollback", _forget_changes)
+
+
 def _note_changes(session: Session, _context) -> None:
+    if any(isinstance(obj, PAGE_ONLY) for obj in list(session.new) + list(session.dirty) + list(session.deleted)):
+        session.info[BUMP_KEY] = True
     ids = _changed_products(session)
     for obj in session.new:  # new products get their id during the flush
         if isinstance(obj, Product) and inspect(obj).identity:
@@ -72,17 +97,19 @@ def _note_changes(session: Session, _context) -> None:
         session.execute(SearchIndexChange.__table__.insert(), [{"product_id": pid} for pid in sorted(new_ids)])
 
 
-@event.listens_for(Session, "after_commit")
 def _publish_changes(session: Session) -> None:
-    if not session.info.pop(PENDING_KEY, None) or not has_app_context():
+    products = session.info.pop(PENDING_KEY, None)
+    pages = session.info.pop(BUMP_KEY, None)
+    if not has_app_context() or not (products or pages):
         return
     bump_catalog_version()
-    schedule_index_sync()
+    if products:
+        schedule_index_sync()
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(BUMP_KEY, None)
 
 
 def schedule_index_sync() -> None:

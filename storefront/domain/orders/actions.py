@@ -17,6 +17,7 @@ from storefront.domain import discounts, inventory
 from storefront.domain.catalog.changes import product_changed
 from storefront.domain.money import minor_exponent
 from storefront.domain.orders import events
+from storefront.extensions import db
 from storefront.models import (
     Customer,
     DiscountRedemption,
@@ -178,6 +179,11 @@ def expire_overdue(session: Session, now: datetime | None = None) -> int:
     overdue = session.scalars(select(Order).where(Order.payment_status == PaymentStatus.PENDING,
                                                   Order.reservation_expires_at < now).with_for_update()).all()
     return sum(1 for order in overdue if expire(session, order, now))
+
+
+def expire_overdue_job() -> int:
+    """The periodic job (jobs.PERIODIC)."""
+    return expire_overdue(db.session)
 
 
 def record_refund(session: Session, order: Order, *, amount: int, refund_id: str | None, reason: str | None = None,
