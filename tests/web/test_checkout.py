@@ -281,3 +281,26 @@ def test_staff_refund_part_of_an_order_through_stripe_and_restock(client, db, sh
     event = fake_stripe.emit(order.stripe_checkout_session_id, "charge.refunded")
     client.post("/webhooks/stripe", data=event.payload, headers=webhook_headers(event))
     assert only_order(db).total_refunded == 1904
+
+
+def test_a_once_per_customer_code_used_twice_by_the_same_email_is_flagged(client, db, shop, fake_stripe):
+    from storefront.models import DiscountCode, DiscountKind
+
+    db.session.add(DiscountCode(code="WELCOME10", kind=DiscountKind.PERCENTAGE, value=1000, once_per_customer=True))
+    db.session.flush()
+    orders = []
+    for _ in range(2):
+        add(client, shop["tee_variant"], 1)
+        token = csrf_from_cart(client)
+        client.post("/de/cart/update", data={"csrf_token": token, "discount": "welcome10"}, headers=GERMANY)
+        checkout(client)
+        db.session.expire_all()
+        order = db.session.scalars(select(Order).order_by(Order.id.desc())).first()
+        assert order.discount_total == 190
+        pay(client, fake_stripe, order, shipping_rate=0, email="same@example.de")
+        orders.append(order.id)
+    db.session.expire_all()
+    first, second = (db.session.get(Order, i) for i in orders)
+    assert first.payment_status is PaymentStatus.PAID and not first.needs_review
+    assert second.payment_status is PaymentStatus.PAID and second.needs_review
+    assert "WELCOME10" in second.review_reason

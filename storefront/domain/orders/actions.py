@@ -9,16 +9,18 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.domain import discounts, inventory
+from storefront.domain.cart.errors import CartError
 from storefront.domain.catalog.changes import product_changed
 from storefront.domain.money import minor_exponent
 from storefront.domain.orders import events
 from storefront.extensions import db
 from storefront.models import (
+    Cart,
     Customer,
     DiscountRedemption,
     Order,
@@ -86,6 +88,13 @@ def _count_discount(session: Session, order: Order) -> None:
     code = discounts.find_code(session, order.discount_code) if order.discount_code else None
     if code is None:
         return
+    if code.once_per_customer and order.email:
+        try:
+            discounts.check_usable(session, code, email=order.email, now=order.created_at)
+        except CartError:
+            # The e-mail is only known once Stripe has it: a second use is paid already, so staff decide.
+            order.needs_review = True
+            order.review_reason = f"discount {code.code} was already used by {order.email}"
     try:
         with session.begin_nested():
             session.add(DiscountRedemption(discount_code_id=code.id, order_id=order.id, email=order.email,
@@ -131,6 +140,9 @@ def mark_paid(session: Session, order: Order, checkout_session: dict[str, Any]) 
             product_changed(session, line.product_id)
     _link_customer(session, order)
     _count_discount(session, order)
+    if order.cart_token:  # the shopper's next visit starts with an empty cart
+        session.execute(update(Cart).where(Cart.token == order.cart_token, Cart.completed_at.is_(None))
+                        .values(completed_at=utcnow()))
     events.payment_captured(session, order=order, amount=received, currency=order.currency,
                             payment_intent=payment_intent)
     return True
