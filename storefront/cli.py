@@ -133,6 +133,7 @@ def demo_command(host: str, port: int, no_serve: bool, workers: int | None) -> N
     if not no_serve:
         os.environ["CLIPPER_DEMO"] = "1"
         os.environ.setdefault("CLIPPER_INSTANCE_PATH", str(settings.instance_path))
+        os.environ.setdefault("CLIPPER_PUBLIC_URL", url.rstrip("/"))  # links in e-mails point at this shop
         if not settings.stripe_secret_key:
             _start_demo_payments(host, port)
         _run_gunicorn(host, port, workers)
