@@ -10,11 +10,11 @@ Only loopback traffic; bounded in time.
 from __future__ import annotations
 
 import argparse
+from urllib.parse import quote
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -57,11 +57,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--instance", type=Path, default=None, help="Reuse an instance built by an earlier run.")
     args = parser.parse_args()
 
-    instance = Path(tempfile.mkdtemp(prefix="clipper-bench-search-"))
-    seconds = build(instance, args.products)
-    print(f"index rebuild: {args.products + 64} products × 6 languages in {seconds:.1f} s")
+    if args.instance:
+        instance = args.instance
+    else:
+        instance = Path(tempfile.mkdtemp(prefix="clipper-bench-search-"))
+        seconds = build(instance, args.products)
+        print(f"index rebuild: {args.products + 64} products × 6 languages in {seconds:.1f} s  (instance {instance})")
     env = {**os.environ, "CLIPPER_INSTANCE_PATH": str(instance), "CLIPPER_DEMO": "1", "CLIPPER_LOG_LEVEL": "WARNING"}
     port = free_port()
     server = subprocess.Popen([str(BIN / "clipper"), "serve", "--port", str(port), "--workers", str(args.workers)],
@@ -69,7 +73,7 @@ def main() -> None:
     try:
         wait_ready(port)
         searches = [q if q.startswith("/") else f"/search?q={q}" for q in SEARCHES]
-        searches = [p.replace(" ", "%20") for p in searches]
+        searches = [path.split("?q=")[0] + "?q=" + quote(path.split("?q=")[1]) for path in searches]
         suggests = [f"/search/suggest.json?q={p}" for p in PREFIXES]
         for paths in (["/healthz"], searches, suggests):
             drive_many(port, paths, seconds=1, concurrency=2)  # warm up readers and caches

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storefront.domain import discounts, inventory, shipping
+from storefront.domain import inventory, shipping
 from storefront.domain.cart.calculations import CartView
 from storefront.domain.cart.errors import CartError, CartErrorCode
 from storefront.domain.catalog.changes import product_changed

@@ -127,6 +127,23 @@ def back_to_cart(error: CartError):
                             available=error.available), 303)
 
 
+def wants_json() -> bool:
+    return request.path.endswith(".js")
+
+
+def refused(error: CartError):
+    """JSON endpoints answer in Shopify's error shape; forms go back to the cart page, which says why."""
+    db.session.rollback()
+    return cart_error_response(error) if wants_json() else back_to_cart(error)
+
+
+def changed(cart: Cart | None):
+    if not wants_json():
+        return redirect(url_for("cart.page"), 303)
+    fresh = find_cart(db.session, cart.token, g.locale) if cart is not None else None
+    return no_store(jsonify(cart_json(priced(fresh))))
+
+
 def no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -212,11 +229,8 @@ def add():
             raise CartError(CartErrorCode.UNKNOWN_VARIANT)
         db.session.commit()
     except CartError as error:
-        if not request.path.endswith(".js"):
-            db.session.rollback()
-            return back_to_cart(error)
-        return cart_error_response(error)
-    if not request.path.endswith(".js"):
+        return refused(error)
+    if not wants_json():
         return redirect(url_for("cart.page"), 303)
     view = priced(find_cart(db.session, cart.token, g.locale))
     lines = {l.line.id: l for l in view.lines}
@@ -246,13 +260,8 @@ def change():
     try:
         cart = _change(payload())
     except CartError as error:
-        if not request.path.endswith(".js"):
-            db.session.rollback()
-            return back_to_cart(error)
-        return cart_error_response(error)
-    if not request.path.endswith(".js"):
-        return redirect(url_for("cart.page"), 303)
-    return no_store(jsonify(cart_json(priced(find_cart(db.session, cart.token, g.locale)))))
+        return refused(error)
+    return changed(cart)
 
 
 @bp.post("/cart/update.js")
@@ -270,13 +279,8 @@ def update():
             actions.apply_discount_code(db.session, cart, str(data.get("discount") or ""))
         db.session.commit()
     except CartError as error:
-        if not request.path.endswith(".js"):
-            db.session.rollback()
-            return back_to_cart(error)
-        return cart_error_response(error)
-    if not request.path.endswith(".js"):
-        return redirect(url_for("cart.page"), 303)
-    return no_store(jsonify(cart_json(priced(find_cart(db.session, cart.token, g.locale)))))
+        return refused(error)
+    return changed(cart)
 
 
 @bp.post("/cart/clear.js")
@@ -289,9 +293,7 @@ def clear():
         actions.clear(db.session, cart)
         cart.discount_code = None
         db.session.commit()
-    if not request.path.endswith(".js"):
-        return redirect(url_for("cart.page"), 303)
-    return no_store(jsonify(cart_json(priced(cart))))
+    return changed(cart)
 
 
 # -- the cart page ----------------------------------------------------------------------------

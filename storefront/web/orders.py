@@ -1,7 +1,7 @@
 """/orders/<token>: the shopper's order status page (the Stripe success URL lands here)."""
 from __future__ import annotations
 
-from flask import abort, g, render_template, request
+from flask import abort, render_template, request
 
 from storefront.domain.orders.queries import find_order_by_token
 from storefront.extensions import db

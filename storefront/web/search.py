@@ -1,6 +1,8 @@
 """/search and /search/suggest.json: results with facets, and suggestions as the shopper types."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, current_app, g, jsonify, render_template, request, url_for
 
 from storefront.domain import jobs
@@ -10,7 +12,8 @@ from storefront.domain.catalog.text import collection_text
 from storefront.domain.content import suggest_pages
 from storefront.domain.search import service
 from storefront.domain.search.query import highlight_title, normalize_query
-from storefront.extensions import db
+from storefront.domain.catalog.versions import catalog_version
+from storefront.extensions import cache, db
 from storefront.web.assets import media_url
 from storefront.web.context import shop_blueprint
 from storefront.web.template_helpers import money
@@ -18,6 +21,7 @@ from storefront.web.template_helpers import money
 bp = shop_blueprint("search", __name__)
 ABSURD_QUERY_LENGTH = 1000
 SUGGEST_MIN_CHARS = 2
+SUGGEST_SECONDS = 60
 
 
 def _query_text() -> str:
@@ -31,7 +35,7 @@ def _search(text: str, limit: int = 1000):
     settings = current_app.config["CLIPPER"]
     service.keep_current(db.session, settings)
     try:
-        return service.searcher_for(settings).search(text, g.locale, g.store.search_synonyms, limit=limit)
+        return service.cached_search(settings, text, g.locale, g.store.search_synonyms, limit)
     except FileNotFoundError:
         current_app.logger.warning("search index missing: run `clipper search reindex`")
         return None
@@ -69,12 +73,18 @@ def suggest():
     empty = {"query": text, "products": [], "collections": [], "pages": [], "queries": []}
     if len(text) < SUGGEST_MIN_CHARS:
         return jsonify(empty)
+    loc = g.localization
+    key = "suggest:" + hashlib.sha256("\x1f".join(
+        [str(catalog_version()), g.locale, loc.market.code, loc.currency, loc.country or "", text]).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return _suggest_response(cached)
     found = _search(text, limit=6)
     products = queries.load_products(db.session, found.product_ids if found else [], g.locale)
     cards = [product_card(p, g.pricing, g.locale, g.snapshot.locations) for p in products]
     lowered = text.lower()
     collections = [(c, collection_text(c, g.locale)) for c in queries.published_collections(db.session, g.locale)]
-    response = jsonify({
+    data = {
         "query": text,
         "products": [{
             "id": c.id, "title": c.title, "url": url_for("catalog.product", handle=c.handle),
@@ -86,6 +96,12 @@ def suggest():
         "pages": [{"title": p.title, "url": url_for("pages.page", handle=p.handle)}
                   for p in suggest_pages(db.session, text, g.locale)],
         "queries": service.popular_queries(db.session, g.locale, text),
-    })
+    }
+    cache.set(key, data, timeout=SUGGEST_SECONDS)
+    return _suggest_response(data)
+
+
+def _suggest_response(data: dict):
+    response = jsonify(data)
     response.headers["Cache-Control"] = "private, max-age=60"
     return response

@@ -1,13 +1,10 @@
 """`clipper demo --no-serve` seeds a believable store once; a second run changes nothing."""
 from __future__ import annotations
 
-import os
 import re
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from storefront.domain import staff
@@ -29,30 +26,13 @@ from tests.unit.test_cli import run_clipper
 COUNTED = [Product, Variant, ProductTranslation, ProductImage, Collection, Market, Location, ShippingZone, Page, Campaign]
 
 
-@pytest.fixture
-def demo_database(tmp_path):
-    """SQLite in the instance folder, or a fresh PostgreSQL database when the suite runs on PostgreSQL."""
-    test_url = os.environ.get("CLIPPER_TEST_DATABASE_URL", "")
-    if not test_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'clipper.db'}"
-        return
-    name = f"clipper_demo_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(test_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(test_url).set(database=name).render_as_string(False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _counts(session: Session) -> dict[str, int]:
     return {model.__name__: session.scalar(select(func.count()).select_from(model)) for model in COUNTED}
 
 
 @pytest.mark.slow
-def test_demo_seeds_once_and_a_second_run_changes_nothing(tmp_path, demo_database):
-    env = {"CLIPPER_DATABASE_URL": demo_database}
+def test_demo_seeds_once_and_a_second_run_changes_nothing(tmp_path, fresh_database):
+    env = {"CLIPPER_DATABASE_URL": fresh_database}
     first = run_clipper("demo", "--no-serve", instance=tmp_path, extra_env={**env, "CLIPPER_SECRET_KEY": ""},
                         timeout=300)
     assert first.returncode == 0, first.stderr
@@ -61,7 +41,7 @@ def test_demo_seeds_once_and_a_second_run_changes_nothing(tmp_path, demo_databas
     email = re.search(r"e-mail:\s+(\S+)", first.stdout).group(1)
     assert (tmp_path / "secret_key").is_file()
 
-    engine = create_engine(demo_database)
+    engine = create_engine(fresh_database)
     with Session(engine) as session:
         counts = _counts(session)
         assert counts["Product"] >= 60

@@ -248,7 +248,7 @@ def test_unpaid_orders_past_their_time_release_their_stock(client, db, shop, fak
 
     add(client, shop["tee_variant"], 2)
     checkout(client)
-    order = only_order(db)
+    assert only_order(db).payment_status is PaymentStatus.PENDING
     assert expire_overdue(db.session) == 0
     assert expire_overdue(db.session, now=utcnow() + timedelta(hours=1)) == 1
     assert expire_overdue(db.session, now=utcnow() + timedelta(hours=2)) == 0

@@ -1,15 +1,12 @@
 """Thirty shoppers check out the last unit at the same moment: exactly one gets it, stock never goes negative."""
 from __future__ import annotations
 
-import os
 import re
 import threading
-import uuid
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from storefront import create_app
 from storefront.extensions import db
@@ -21,30 +18,13 @@ SHOPPERS = 30
 LOCAL_STORAGE = {"RATELIMIT_STORAGE_URI": "memory://", "CACHE_TYPE": "SimpleCache"}
 
 
-@pytest.fixture
-def race_database(tmp_path):
-    """A database of its own, committed for real: PostgreSQL when the suite runs on it, else SQLite."""
-    test_url = os.environ.get("CLIPPER_TEST_DATABASE_URL", "")
-    if not test_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'race.db'}"
-        return
-    name = f"clipper_race_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(test_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(test_url).set(database=name).render_as_string(False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.mark.slow
-def test_thirty_shoppers_race_for_the_last_unit(app_config, race_database, fake_stripe, tmp_path):
-    race_app = create_app({**app_config, **LOCAL_STORAGE, "database_url": race_database,
+def test_thirty_shoppers_race_for_the_last_unit(app_config, fresh_database, fake_stripe, tmp_path):
+    race_app = create_app({**app_config, **LOCAL_STORAGE, "database_url": fresh_database,
                            "instance_path": str(tmp_path), "stripe_secret_key": STRIPE_TEST_SECRET_KEY,
                            "stripe_api_base": fake_stripe.base_url, "stripe_webhook_secret": fake_stripe.webhook_secret,
                            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 10, "max_overflow": 25, "pool_timeout": 60}
-                           if race_database.startswith("postgresql") else {"connect_args": {"timeout": 60}}})
+                           if fresh_database.startswith("postgresql") else {"connect_args": {"timeout": 60}}})
     with race_app.app_context():
         upgrade()
         make_store(db.session)

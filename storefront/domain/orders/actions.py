@@ -52,10 +52,9 @@ def expected_total(order: Order, shipping_amount: int) -> int:
 
 
 def _shipping_from(order: Order, checkout_session: dict[str, Any]) -> tuple[int, str | None, int | None]:
+    """The shipping the shopper chose at Stripe, matched by amount to the options the order offered."""
     cost = checkout_session.get("shipping_cost") or {}
     amount = int(cost.get("amount_total") or 0)
-    rate = cost.get("shipping_rate")
-    rate_id = rate.get("id") if isinstance(rate, dict) else rate
     offered = order.attributes.get("shipping_options", []) if order.attributes else []
     match = next((o for o in offered if o["amount"] == amount), None)
     return amount, (match["name"] if match else None), (match["rate_id"] if match else None)

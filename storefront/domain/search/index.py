@@ -7,10 +7,12 @@ with its own index) converge on the database without writing over each other.
 from __future__ import annotations
 
 import fcntl
+import multiprocessing
 import os
 import shutil
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -25,6 +27,15 @@ from storefront.domain.search.documents import build_documents, collection_membe
 from storefront.models import SearchIndexChange
 
 BATCH = 500
+PARALLEL_FROM = 2000  # below this, starting processes costs more than it saves
+
+
+def _write_locale_index(path: str, locale: str, documents: list[dict]) -> None:
+    Path(path).mkdir(parents=True, exist_ok=True)
+    writer = whoosh_index.create_in(path, schema_for(locale)).writer(limitmb=256)
+    for fields in documents:
+        writer.add_document(**fields)
+    writer.commit(optimize=True)
 
 
 def schema_for(locale: str) -> Schema:
@@ -111,25 +122,31 @@ class SearchIndex:
         os.replace(tmp, generation / "applied")
 
     def rebuild(self, session: Session, progress: Callable[[int, int], None] | None = None) -> int:
-        """Build a fresh generation from the database, publish it, and drop old generations."""
+        """Build a fresh generation from the database, publish it, and drop old generations.
+
+        Documents are read once; each language's index is then written in a process of its own, since
+        analysis is pure Python and the languages do not share anything.
+        """
         with self.writer_lock():
             last_change = session.scalar(select(func.max(SearchIndexChange.id))) or 0
             generation = self.root / f"gen-{int(time.time())}-{uuid.uuid4().hex[:6]}"
             generation.mkdir(parents=True)
-            writers = {}
-            for locale in self.locales:
-                (generation / locale).mkdir()
-                ix = whoosh_index.create_in(str(generation / locale), schema_for(locale))
-                writers[locale] = ix.writer(limitmb=128, procs=1)
             products = load_products_for_index(session)
             memberships = collection_memberships(session, [p.id for p in products])
+            documents: dict[str, list[dict]] = {locale: [] for locale in self.locales}
             for done, product in enumerate(products, start=1):
                 for document in build_documents(product, self.locales, memberships):
-                    writers[document.locale].add_document(**document.fields())
+                    documents[document.locale].append(document.fields())
                 if progress and (done % 50 == 0 or done == len(products)):
                     progress(done, len(products))
-            for writer in writers.values():
-                writer.commit(optimize=True)
+            jobs = [(str(generation / locale), locale, documents[locale]) for locale in self.locales]
+            if len(products) >= PARALLEL_FROM:
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1), mp_context=context) as pool:
+                    list(pool.map(_write_locale_index, *zip(*jobs)))
+            else:
+                for job in jobs:
+                    _write_locale_index(*job)
             self._set_applied(generation, last_change)
             previous = self.current_generation()
             self._publish(generation)

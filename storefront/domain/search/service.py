@@ -1,6 +1,8 @@
 """Search as the rest of the shop uses it: one searcher per process, kept in step with the database."""
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from storefront.domain.search.index import SearchIndex, latest_change
 from storefront.domain.search.query import ProductSearcher, SyncThrottle, normalize_query
-from storefront.extensions import db
+from storefront.extensions import cache, db
 from storefront.models import SearchQueryStat, utcnow
 from storefront.settings import Settings
 
@@ -29,6 +31,24 @@ def searcher_for(settings: Settings) -> ProductSearcher:
         _searchers[index.root] = ProductSearcher(index)
         _throttles[index.root] = SyncThrottle()
     return _searchers[index.root]
+
+
+RESULT_SECONDS = 300
+
+
+def cached_search(settings: Settings, text: str, locale: str, synonyms, limit: int):
+    """The ranked ids for a query, cached until the index changes (popular queries repeat a lot)."""
+    index = index_for(settings)
+    generation = index.current_generation()
+    if generation is None:
+        raise FileNotFoundError("the search index has not been built")
+    digest = hashlib.sha256(json.dumps([text, locale, limit, synonyms], ensure_ascii=False).encode()).hexdigest()
+    key = f"search:{generation.name}:{index.applied_change(generation)}:{digest}"
+    result = cache.get(key)
+    if result is None:
+        result = searcher_for(settings).search(text, locale, synonyms, limit=limit)
+        cache.set(key, result, timeout=RESULT_SECONDS)
+    return result
 
 
 def keep_current(session: Session, settings: Settings) -> None:
