@@ -6,10 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from admin.forms import EmptyForm, LoginForm
+from admin.permissions import secure_admin_response
 from storefront.domain import staff
 from storefront.extensions import db, limiter
 
 bp = Blueprint("admin_auth", __name__, url_prefix="/admin", template_folder="templates")
+bp.after_request(secure_admin_response)
 
 
 @bp.route("/login", methods=["GET", "POST"])

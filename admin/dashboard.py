@@ -1,17 +1,16 @@
 """Admin home: what needs attention today."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from flask import render_template
 
 from admin.forms import EmptyForm
+from admin.permissions import Area, admin_blueprint
 from storefront.domain import admin_overview
 from storefront.extensions import db
 
-bp = Blueprint("admin_dashboard", __name__, url_prefix="/admin", template_folder="templates")
+bp = admin_blueprint("admin_dashboard", __name__, Area.DASHBOARD)
 
 
 @bp.get("/")
-@login_required
 def index():
     return render_template("admin/dashboard.html", overview=admin_overview.counts(db.session), logout_form=EmptyForm())

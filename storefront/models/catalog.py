@@ -45,6 +45,8 @@ class Product(TimestampMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Optimistic locking: an edit based on an old version is refused instead of overwriting newer work.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     handle: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[ProductStatus] = enum_column(ProductStatus, default=ProductStatus.DRAFT)
     title: Mapped[str] = mapped_column(String(255))
@@ -245,6 +247,8 @@ class Collection(TimestampMixin, Base):
     __tablename__ = "collections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Optimistic locking: an edit based on an old version is refused instead of overwriting newer work.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     handle: Mapped[str] = mapped_column(String(255), unique=True)
     kind: Mapped[CollectionKind] = enum_column(CollectionKind, default=CollectionKind.MANUAL)
     # Smart collections: [{"field": "tag"|"type"|"vendor"|"price", "relation": "equals"|"gt"|"lt", "value": "..."}]

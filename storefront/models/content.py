@@ -22,6 +22,8 @@ class Page(TimestampMixin, Base):
     __tablename__ = "pages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Optimistic locking: an edit based on an old version is refused instead of overwriting newer work.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     handle: Mapped[str] = mapped_column(String(255), unique=True)
     kind: Mapped[PageKind] = enum_column(PageKind, default=PageKind.CONTENT)
     title: Mapped[str] = mapped_column(String(255))

@@ -38,6 +38,8 @@ class StoreSettings(TimestampMixin, Base):
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    # Optimistic locking: an edit based on an old version is refused instead of overwriting newer work.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     name: Mapped[str] = mapped_column(String(120))
     legal_name: Mapped[str | None] = mapped_column(String(200))
     base_currency: Mapped[str] = currency_column(default="USD")
@@ -58,6 +60,10 @@ class StoreSettings(TimestampMixin, Base):
     ioss_number: Mapped[str | None] = mapped_column(String(40))
     uk_vat_number: Mapped[str | None] = mapped_column(String(40))
     feed_token: Mapped[str | None] = mapped_column(String(64))
+    # Payment settings kept by the admin (environment variables win); secrets are encrypted at rest.
+    stripe_publishable_key: Mapped[str | None] = mapped_column(String(255))
+    stripe_secret_key_encrypted: Mapped[str | None] = mapped_column(Text)
+    stripe_webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text)
 
 
 class Market(TimestampMixin, Base):
