@@ -5,6 +5,7 @@ from flask import current_app, g, redirect, url_for
 
 from storefront.domain import checkout
 from storefront.domain.cart.errors import CartError
+from storefront.domain.store_admin.payments import stripe_keys
 from storefront.extensions import db
 from storefront.integrations.stripe_gateway import StripeGateway
 from storefront.web.assets import media_url
@@ -16,11 +17,12 @@ bp = shop_blueprint("checkout", __name__)
 
 
 def gateway() -> StripeGateway | None:
+    """Stripe with the CLIPPER_STRIPE_* keys, else those saved in the admin; None when neither has a secret key."""
     settings = current_app.config["CLIPPER"]
-    if not settings.stripe_secret_key:
+    keys = stripe_keys(db.session, settings)
+    if not keys.secret_key:
         return None
-    return StripeGateway(settings.stripe_secret_key, api_base=settings.stripe_api_base,
-                         webhook_secret=settings.stripe_webhook_secret)
+    return StripeGateway(keys.secret_key, api_base=settings.stripe_api_base, webhook_secret=keys.webhook_secret)
 
 
 @bp.post("/checkout")

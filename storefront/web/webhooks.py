@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from storefront.domain import jobs, payments
+from storefront.domain.store_admin.payments import stripe_keys
 from storefront.extensions import csrf, db
 from storefront.integrations.stripe_gateway import InvalidWebhook, StripeGateway
 
@@ -15,13 +16,14 @@ MAX_BODY = 512 * 1024
 @csrf.exempt
 def stripe_event():
     settings = current_app.config["CLIPPER"]
-    if not settings.stripe_webhook_secret:
+    keys = stripe_keys(db.session, settings)
+    if not keys.webhook_secret:
         return jsonify(status=503, message="webhook secret not configured"), 503
     payload = request.get_data(cache=False)
     if len(payload) > MAX_BODY:
         return jsonify(status=413, message="payload too large"), 413
-    gateway = StripeGateway(settings.stripe_secret_key or "", api_base=settings.stripe_api_base,
-                            webhook_secret=settings.stripe_webhook_secret)
+    gateway = StripeGateway(keys.secret_key or "", api_base=settings.stripe_api_base,
+                            webhook_secret=keys.webhook_secret)
     try:
         event = gateway.construct_event(payload, request.headers.get("Stripe-Signature", ""))
     except InvalidWebhook as exc:

@@ -56,3 +56,17 @@ def dispute_opened(session: Session, *, order: Order, dispute_id: str, reason: s
 
 def email_sent(session: Session, *, order: Order, template: str, to: str) -> OrderEvent:
     return _event(session, order, "email_sent", template=template, to=to)
+
+
+def note_added(session: Session, *, order: Order, text: str, staff_user_id: int | None) -> OrderEvent:
+    return _event(session, order, "note_added", staff_user_id=staff_user_id, text=text)
+
+
+def review_cleared(session: Session, *, order: Order, reason: str | None, staff_user_id: int | None) -> OrderEvent:
+    return _event(session, order, "review_cleared", staff_user_id=staff_user_id, reason=reason)
+
+
+def order_cancelled(session: Session, *, order: Order, reason: str | None, units_released: int,
+                    staff_user_id: int | None) -> OrderEvent:
+    return _event(session, order, "cancelled", staff_user_id=staff_user_id, reason=reason,
+                  units_released=units_released)
