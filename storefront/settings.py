@@ -36,6 +36,8 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
+    # Points every karrio carrier at "<base>/<carrier_name>" (demo mode's local fake carriers).
+    carrier_api_base: str | None = None
     mail_url: str | None = None
     mail_sender: str = "shop@localhost"
     fx_feed_url: str = ECB_DAILY_URL
@@ -54,6 +56,7 @@ class Settings:
         "stripe_secret_key": "CLIPPER_STRIPE_SECRET_KEY",
         "stripe_webhook_secret": "CLIPPER_STRIPE_WEBHOOK_SECRET",
         "stripe_api_base": "CLIPPER_STRIPE_API_BASE",
+        "carrier_api_base": "CLIPPER_CARRIER_API_BASE",
         "mail_url": "CLIPPER_MAIL_URL",
         "mail_sender": "CLIPPER_MAIL_SENDER",
         "fx_feed_url": "CLIPPER_FX_FEED_URL",
@@ -103,6 +106,7 @@ class Settings:
             stripe_secret_key=pick("stripe_secret_key"),
             stripe_webhook_secret=pick("stripe_webhook_secret"),
             stripe_api_base=pick("stripe_api_base"),
+            carrier_api_base=pick("carrier_api_base"),
             mail_url=pick("mail_url"),
             mail_sender=pick("mail_sender", "shop@localhost"),
             fx_feed_url=pick("fx_feed_url", ECB_DAILY_URL),

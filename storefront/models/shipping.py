@@ -5,6 +5,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,10 +25,22 @@ class ShipmentStatus(str, enum.Enum):
     LABEL_PURCHASED = "label_purchased"
     IN_TRANSIT = "in_transit"
     OUT_FOR_DELIVERY = "out_for_delivery"
+    FAILED_ATTEMPT = "failed_attempt"
     DELIVERED = "delivered"
     EXCEPTION = "exception"
     RETURNED = "returned"
     CANCELLED = "cancelled"
+
+
+class ShipmentException(str, enum.Enum):
+    """Why a shipment needs attention (see storefront.domain.tracking.exceptions)."""
+
+    STALLED = "stalled"
+    LATE = "late"
+    FAILED_DELIVERY = "failed_delivery"
+    RETURNED = "returned"
+    CUSTOMS_HOLD = "customs_hold"
+    CARRIER_EXCEPTION = "carrier_exception"
 
 
 class ShippingZone(TimestampMixin, Base):
@@ -79,6 +92,14 @@ class ShippingRate(TimestampMixin, Base):
     max_days: Mapped[int] = mapped_column(Integer, default=10)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Live rate: quote `service_hint` from this carrier account at checkout, add the margin, and fall
+    # back to the weight brackets above when the carrier fails or is slow.
+    carrier_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("carrier_accounts.id", ondelete="SET NULL")
+    )
+    live_rate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    margin_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    margin_fixed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     zone: Mapped[ShippingZone] = relationship(back_populates="rates")
     brackets: Mapped[list[ShippingRateBracket]] = relationship(
@@ -183,6 +204,21 @@ class Shipment(TimestampMixin, Base):
     last_synced_at: Mapped[datetime | None] = mapped_column()
     next_sync_at: Mapped[datetime | None] = mapped_column()
     exception_reason: Mapped[str | None] = mapped_column(Text)
+    exception_kind: Mapped[ShipmentException | None] = enum_column(ShipmentException, nullable=True)
+    exception_since: Mapped[datetime | None] = mapped_column()
+    exception_notified_at: Mapped[datetime | None] = mapped_column()
+    # One label per shipment however often "buy label" is pressed.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    service_level: Mapped[ServiceLevel | None] = enum_column(ServiceLevel, nullable=True)
+    fulfilled_elsewhere: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    cost_base: Mapped[int | None] = mapped_column(Integer)
+    label_created_at: Mapped[datetime | None] = mapped_column()
+    cancelled_at: Mapped[datetime | None] = mapped_column()
+    sync_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sync_error: Mapped[str | None] = mapped_column(String(500))
+    shipped_email_sent_at: Mapped[datetime | None] = mapped_column()
+    delivered_email_sent_at: Mapped[datetime | None] = mapped_column()
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("label_batches.id", ondelete="SET NULL"))
 
     lines: Mapped[list[ShipmentLine]] = relationship(back_populates="shipment", cascade="all, delete-orphan")
     events: Mapped[list[TrackingEvent]] = relationship(
@@ -212,7 +248,28 @@ class TrackingEvent(Base):
     code: Mapped[str] = mapped_column(String(60), default="")
     description: Mapped[str] = mapped_column(String(500), default="")
     status: Mapped[ShipmentStatus] = enum_column(ShipmentStatus, default=ShipmentStatus.IN_TRANSIT)
+    # The carrier's own status word (karrio's normalized status for API carriers).
+    carrier_status: Mapped[str | None] = mapped_column(String(60))
+    # Offset of the carrier's local time at the event, to show "14:05 (UTC+09:00)" as scanned.
+    utc_offset_minutes: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20), default="carrier")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shipment: Mapped[Shipment] = relationship(back_populates="events")
+
+
+class LabelBatch(TimestampMixin, Base):
+    """Labels bought for several orders in one background job, with its progress."""
+
+    __tablename__ = "label_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued/running/done/failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    succeeded: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"order_id", "order_number", "ok", "message", "shipment_id"}]
+    results: Mapped[list[Any]] = mapped_column(default=list)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    finished_at: Mapped[datetime | None] = mapped_column()

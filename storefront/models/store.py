@@ -59,6 +59,7 @@ class StoreSettings(TimestampMixin, Base):
     require_owner_2fa: Mapped[bool] = mapped_column(Boolean, default=False)
     ioss_number: Mapped[str | None] = mapped_column(String(40))
     uk_vat_number: Mapped[str | None] = mapped_column(String(40))
+    eori_number: Mapped[str | None] = mapped_column(String(40))
     feed_token: Mapped[str | None] = mapped_column(String(64))
     # Payment settings kept by the admin (environment variables win); secrets are encrypted at rest.
     stripe_publishable_key: Mapped[str | None] = mapped_column(String(255))
