@@ -53,6 +53,8 @@ class Campaign(TimestampMixin, Base):
     ends_at: Mapped[datetime | None] = mapped_column()
     budget: Mapped[int | None] = mapped_column(Integer)
     budget_currency: Mapped[str | None] = currency_column()
+    # What was actually spent (in budget_currency); return on ad spend uses it, else the budget.
+    spend: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     links: Mapped[list[CampaignLink]] = relationship(back_populates="campaign", cascade="all, delete-orphan")
@@ -124,6 +126,10 @@ class DiscountCode(TimestampMixin, Base):
     is_automatic: Mapped[bool] = mapped_column(Boolean, default=False)
     commission_bp: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A campaign's or an influencer's code: orders using it are attributed to the campaign.
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL", use_alter=True), index=True
+    )
 
     amounts: Mapped[list[DiscountAmount]] = relationship(cascade="all, delete-orphan")
 
