@@ -30,3 +30,16 @@ def register_admin(app: Flask) -> None:
     app.register_blueprint(csv_io.bp)
     from admin import settings
     settings.register(app)
+    from admin import carrier_labels, settings_carriers
+    app.register_blueprint(settings_carriers.bp)
+    app.add_template_global(carrier_labels.credential_label, "credential_label")
+    from admin import fulfillment
+    app.register_blueprint(fulfillment.bp)
+    from admin import marketing_feeds
+    app.register_blueprint(marketing_feeds.bp)
+    from admin import marketing_subscribers
+    app.register_blueprint(marketing_subscribers.bp)
+    from admin import marketing
+    app.register_blueprint(marketing.bp)
+    from admin import discounts
+    app.register_blueprint(discounts.bp)

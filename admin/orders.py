@@ -1,6 +1,8 @@
 """Orders in the admin: the filtered list and its export, the order page, notes, review flags, refunds, cancelling."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
@@ -17,11 +19,13 @@ from admin.order_forms import (
     payment_status_label,
 )
 from admin.permissions import Area, admin_blueprint, can
+from storefront.domain import tracking
 from storefront.domain.orders import admin as orders_admin
 from storefront.domain.orders.admin import OrderAdminError, OrderAdminErrorCode
 from storefront.domain.orders.refunds import RefundError, RefundErrorCode
+from storefront.domain.tracking.exceptions import ResolutionAction
 from storefront.extensions import db
-from storefront.models import Market, Order, OrderEvent
+from storefront.models import FulfillmentStatus, Market, Order, OrderEvent
 from storefront.web.checkout import gateway
 
 bp = admin_blueprint("admin_orders", __name__, Area.ORDERS)
@@ -64,7 +68,7 @@ def _order_or_404(number: int, *, for_update: bool = False) -> Order:
 def event_text(event: OrderEvent) -> str:
     """The timeline in words a person reads, whatever the event stored."""
     data = event.data or {}
-    amount = admin_money(data["amount"], data["currency"]) if "amount" in data and data.get("currency") else ""
+    amount = _money(data.get("amount"), data.get("currency"))
     wording = {
         "placed": lambda: _("Order placed at checkout."),
         "checkout_session_created": lambda: _("The shopper was sent to Stripe to pay."),
@@ -73,22 +77,146 @@ def event_text(event: OrderEvent) -> str:
         "payment_failed": lambda: _("The payment failed: %(reason)s", reason=data.get("reason") or "—"),
         "payment_mismatch": lambda: _(
             "Stripe reported %(received)s but the order expected %(expected)s: not marked as paid.",
-            received=admin_money(data.get("received", 0), (data.get("received_currency") or data["currency"]).upper()),
-            expected=admin_money(data.get("expected", 0), data["currency"])),
+            received=_money(data.get("received", 0),
+                            (data.get("received_currency") or data.get("currency") or "").upper()),
+            expected=_money(data.get("expected", 0), data.get("currency"))),
         "expired": lambda: ngettext("The checkout expired unpaid; %(num)d held unit went back to stock.",
                                     "The checkout expired unpaid; %(num)d held units went back to stock.",
                                     data.get("units_released", 0)),
         "refunded": lambda: _("Refunded %(amount)s and put the items back in stock.", amount=amount)
         if data.get("restocked") else _("Refunded %(amount)s.", amount=amount),
         "dispute_opened": lambda: _("The customer disputed the payment: %(reason)s", reason=data.get("reason") or "—"),
-        "email_sent": lambda: _("E-mail sent to %(to)s.", to=data.get("to", "")),
+        "email_sent": lambda: _email_text(data),
         "note_added": lambda: data.get("text", ""),
         "review_cleared": lambda: _("Marked as reviewed (%(reason)s).", reason=data.get("reason") or "—"),
         "cancelled": lambda: ngettext("Order cancelled; %(num)d held unit went back to stock.",
                                       "Order cancelled; %(num)d held units went back to stock.",
                                       data.get("units_released", 0)),
+        **_shipping_wording(data),
     }
     return wording[event.type]() if event.type in wording else event.type.replace("_", " ")
+
+
+def _money(amount: int | None, currency: str | None) -> str:
+    return admin_money(amount, currency) if amount is not None and currency else "—"
+
+
+def _email_text(data: dict[str, Any]) -> str:
+    to = data.get("to") or "—"
+    sentences = {
+        "order_confirmation": lambda: _("Order confirmation e-mailed to %(to)s.", to=to),
+        "order_refund": lambda: _("Refund confirmation e-mailed to %(to)s.", to=to),
+        "shipment_shipped": lambda: _("Shipping confirmation e-mailed to %(to)s.", to=to),
+        "shipment_delivered": lambda: _("Delivery confirmation e-mailed to %(to)s.", to=to),
+        "shipment_delayed": lambda: _("Delay notice e-mailed to %(to)s.", to=to),
+        "abandoned_checkout": lambda: _("Abandoned-checkout reminder e-mailed to %(to)s.", to=to),
+    }
+    sentence = sentences.get(data.get("template") or "")
+    return sentence() if sentence else _("E-mail sent to %(to)s.", to=to)
+
+
+def _label(name_of: Callable[[Any], str], value: Any) -> str:
+    """A stored status/kind in words; a value this version no longer knows stays as stored."""
+    try:
+        return str(name_of(value))
+    except (KeyError, ValueError):
+        return str(value or "—")
+
+
+def _shipping_wording(data: dict[str, Any]) -> dict[str, Callable[[], str]]:
+    """Fulfilment and tracking events (storefront/domain/fulfillment/events.py, tracking/events.py)."""
+    units = sum(int(quantity) for quantity in (data.get("lines") or {}).values())
+    carrier = tracking.carrier_display_name(data.get("carrier")) or "—"
+    service = data.get("service")
+    number = data.get("tracking_number")
+    parcel = number or f"#{data.get('shipment_id', '—')}"
+    kind = _label(tracking.exception_label, data.get("kind"))
+
+    def booked() -> str:
+        if service:
+            text = ngettext("Shipment booked with %(carrier)s (%(service)s) for %(num)d item, tracking number "
+                            "%(tracking_number)s.",
+                            "Shipment booked with %(carrier)s (%(service)s) for %(num)d items, tracking number "
+                            "%(tracking_number)s.", units, carrier=carrier, service=service, tracking_number=parcel)
+        else:
+            text = ngettext("Shipment booked with %(carrier)s for %(num)d item, tracking number %(tracking_number)s.",
+                            "Shipment booked with %(carrier)s for %(num)d items, tracking number %(tracking_number)s.",
+                            units, carrier=carrier, tracking_number=parcel)
+        more = [text]
+        if data.get("amount") is not None and data.get("currency"):
+            more.append(_("Label cost %(amount)s.", amount=_money(data["amount"], data["currency"])))
+        if data.get("invoice_number"):
+            more.append(_("Commercial invoice %(invoice_number)s.", invoice_number=data["invoice_number"]))
+        if data.get("batch_id"):
+            more.append(_("Bought in label batch #%(batch_id)s.", batch_id=data["batch_id"]))
+        return " ".join(more)
+
+    def elsewhere() -> str:
+        if number:
+            return ngettext("%(num)d item marked as fulfilled elsewhere, sent with %(carrier)s, tracking number "
+                            "%(tracking_number)s.",
+                            "%(num)d items marked as fulfilled elsewhere, sent with %(carrier)s, tracking number "
+                            "%(tracking_number)s.", units, carrier=carrier, tracking_number=number)
+        return ngettext("%(num)d item marked as fulfilled elsewhere, sent with %(carrier)s.",
+                        "%(num)d items marked as fulfilled elsewhere, sent with %(carrier)s.", units, carrier=carrier)
+
+    def tracking_event_added() -> str:
+        status = _label(tracking.status_label, data.get("status"))
+        if data.get("description"):
+            return _("Tracking event added by hand to parcel %(parcel)s: %(status)s — %(description)s",
+                     parcel=parcel, status=status, description=data["description"])
+        return _("Tracking event added by hand to parcel %(parcel)s: %(status)s.", parcel=parcel, status=status)
+
+    def exception_flagged() -> str:
+        if data.get("reason"):
+            return _("Parcel %(parcel)s flagged as “%(kind)s”: %(reason)s", parcel=parcel, kind=kind,
+                     reason=data["reason"])
+        return _("Parcel %(parcel)s flagged as “%(kind)s”.", parcel=parcel, kind=kind)
+
+    def exception_resolved() -> str:
+        outcomes = {
+            ResolutionAction.RESHIP.value: lambda: _(
+                "“%(kind)s” on parcel %(parcel)s resolved: the items are shipped again.", kind=kind, parcel=parcel),
+            ResolutionAction.REFUND.value: lambda: _(
+                "“%(kind)s” on parcel %(parcel)s resolved with a refund.", kind=kind, parcel=parcel),
+            ResolutionAction.CONTACT_CARRIER.value: lambda: _(
+                "“%(kind)s” on parcel %(parcel)s: the carrier has been contacted.", kind=kind, parcel=parcel),
+            ResolutionAction.DISMISS.value: lambda: _(
+                "“%(kind)s” on parcel %(parcel)s dismissed.", kind=kind, parcel=parcel),
+        }
+        outcome = outcomes.get(data.get("action") or "")
+        text = outcome() if outcome else _("“%(kind)s” on parcel %(parcel)s resolved.", kind=kind, parcel=parcel)
+        return " ".join([text, _("Note: %(note)s", note=data["note"])]) if data.get("note") else text
+
+    return {
+        "shipment_booked": booked,
+        "shipment_voided": lambda: ngettext(
+            "Label for %(carrier)s parcel %(tracking_number)s voided; its %(num)d item can be shipped again.",
+            "Label for %(carrier)s parcel %(tracking_number)s voided; its %(num)d items can be shipped again.",
+            units, carrier=carrier, tracking_number=parcel),
+        "fulfilled_elsewhere": elsewhere,
+        "shipment_draft_cancelled": lambda: _("Draft shipment with %(carrier)s discarded.", carrier=carrier)
+        if data.get("carrier") else _("Draft shipment discarded."),
+        "label_batch_failed": lambda: _("No label was bought in label batch #%(batch_id)s: %(reason)s",
+                                        batch_id=data.get("batch_id", "—"), reason=data.get("reason") or "—"),
+        "shipment_status_changed": lambda: _(
+            "Parcel %(parcel)s is now “%(status)s” (was “%(previous)s”).", parcel=parcel,
+            status=_label(tracking.status_label, data.get("to_status")),
+            previous=_label(tracking.status_label, data.get("from_status"))),
+        "tracking_event_added": tracking_event_added,
+        "tracking_events_imported": lambda: ngettext(
+            "%(num)d tracking event imported from a CSV file for parcel %(parcel)s.",
+            "%(num)d tracking events imported from a CSV file for parcel %(parcel)s.",
+            int(data.get("count") or 0), parcel=parcel),
+        "fulfillment_status_changed": lambda: _(
+            "Fulfilment status changed from “%(previous)s” to “%(status)s”.",
+            previous=_label(lambda value: fulfillment_status_label(FulfillmentStatus(value)), data.get("from_status")),
+            status=_label(lambda value: fulfillment_status_label(FulfillmentStatus(value)), data.get("to_status"))),
+        "shipment_exception": exception_flagged,
+        "shipment_exception_cleared": lambda: _("Parcel %(parcel)s is no longer flagged as “%(kind)s”.",
+                                                parcel=parcel, kind=kind),
+        "shipment_exception_resolved": exception_resolved,
+    }
 
 
 def _detail(order: Order, note_form: NoteForm | None = None, status: int = 200):

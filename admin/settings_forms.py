@@ -103,6 +103,9 @@ class StoreDetailsForm(FlaskForm):
     timezone = SelectField(_l("Timezone"), validate_choice=False)
     ioss_number = StringField(_l("EU IOSS number"), description=_l("For EU orders up to €150: IM followed by 10 digits."))
     uk_vat_number = StringField(_l("UK VAT number"), description=_l("For UK orders up to £135: GB followed by 9 digits."))
+    eori_number = StringField(_l("EORI number"), description=_l(
+        "For customs in the EU and UK: the issuing country's two letters and up to 15 letters or digits, "
+        "e.g. DE123456789012345."))
     low_stock_threshold = IntegerField(_l("Low-stock threshold"), validators=[InputRequired(), NumberRange(0, 100_000)])
     reservation_minutes = IntegerField(_l("Minutes stock stays reserved for an unpaid checkout"),
                                        validators=[InputRequired(), NumberRange(5, 1440)])
@@ -126,7 +129,7 @@ class StoreDetailsForm(FlaskForm):
             name=self.name.data, legal_name=self.legal_name.data, contact_email=self.contact_email.data,
             contact_phone=self.contact_phone.data, address={key: self[key].data or "" for key in self.ADDRESS},
             timezone=self.timezone.data, ioss_number=self.ioss_number.data, uk_vat_number=self.uk_vat_number.data,
-            low_stock_threshold=self.low_stock_threshold.data, reservation_minutes=self.reservation_minutes.data,
+            eori_number=self.eori_number.data, low_stock_threshold=self.low_stock_threshold.data, reservation_minutes=self.reservation_minutes.data,
             attribution_window_days=self.attribution_window_days.data,
         )
 
@@ -201,10 +204,18 @@ class ZoneForm(FlaskForm):
         return ZoneInput(self.name.data, self.countries.data, self.is_fallback.data)
 
 
+def _optional_id(value) -> int | None:
+    return int(value) if value not in (None, "", "None") else None
+
+
+def _optional_text(value) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
 class RateForm(FlaskForm):
     name = StringField(_l("Name shoppers see"))
     service_level = SelectField(_l("Service level"))
-    carrier_hint = StringField(_l("Carrier"), description=_l("For booking labels: dhl_express, fedex, ups, usps…"))
+    carrier_hint = StringField(_l("Carrier"), description=_l("For booking labels: mydhl, fedex, ups, yunexpress…"))
     service_hint = StringField(_l("Carrier service"))
     currency = StringField(_l("Currency"), validators=[Length(max=3)])
     brackets = TextAreaField(_l("Price by weight"),
@@ -213,18 +224,31 @@ class RateForm(FlaskForm):
     min_days = IntegerField(_l("Delivery in at least (days)"), validators=[InputRequired(), NumberRange(0, MAX_DAYS)])
     max_days = IntegerField(_l("Delivery in at most (days)"), validators=[InputRequired(), NumberRange(0, MAX_DAYS)])
     active = BooleanField(_l("Active"))
+    carrier_account_id = SelectField(
+        _l("Live rate from carrier account"), coerce=_optional_id, validate_choice=False,
+        description=_l("Optional. At checkout the carrier quotes the parcel and the margin below is added; when the "
+                       "carrier fails or is slow, the weight brackets above are charged instead."))
+    live_service = SelectField(_l("Carrier service to quote"), coerce=_optional_text, validate_choice=False)
+    margin_percent = DecimalField(_l("Margin on the carrier's price (%)"), places=None, validators=[Optional()],
+                                  description=_l("e.g. 10 to charge the carrier's price plus 10 %"))
+    margin_fixed = DecimalField(_l("Fixed amount added (optional)"), places=None, validators=[Optional()],
+                                description=_l("In the rate's currency, added after the percentage."))
 
-    def __init__(self, *args, translated_locales=(), **kwargs) -> None:
+    def __init__(self, *args, translated_locales=(), live_accounts=(), live_services=None, **kwargs) -> None:
+        """`live_accounts`: (id, label) of the carrier accounts; `live_services`: {account label: [(code, name)]}."""
         super().__init__(*args, **kwargs)
         self.service_level.choices = service_level_choices()
         self.translated_locales = list(translated_locales)
+        self.carrier_account_id.choices = [("", _("None: weight brackets only"))] + list(live_accounts)
+        self.live_service.choices = {None: [("", "—")]} | dict(live_services or {})
 
     def translation_fields(self) -> list[Field]:
         return [self[f"name_{locale}"] for locale in self.translated_locales]
 
     def to_input(self) -> RateInput:
-        values = {key: self[key].data for key in RateInput.__dataclass_fields__ if key != "name_translations"}
-        return RateInput(**values, name_translations={locale: self[f"name_{locale}"].data or ""
+        values = {key: self[key].data for key in RateInput.__dataclass_fields__
+                  if key not in ("name_translations", "live_rate")}
+        return RateInput(**values, live_rate=self.carrier_account_id.data is not None, name_translations={locale: self[f"name_{locale}"].data or ""
                                                       for locale in self.translated_locales})
 
 
@@ -354,6 +378,16 @@ def problem_text(problem: Problem) -> str:
         return _("An IOSS number is IM followed by 10 digits.")
     if code is SettingsErrorCode.INVALID_UK_VAT_NUMBER:
         return _("A UK VAT number is GB followed by 9 digits.")
+    if code is SettingsErrorCode.INVALID_EORI_NUMBER:
+        return _("An EORI number is the issuing country's two letters followed by up to 15 letters or digits, "
+                 "e.g. DE123456789012345.")
+    if code is SettingsErrorCode.LIVE_RATE_ACCOUNT_REQUIRED:
+        return _("Choose the carrier account that quotes this rate live.")
+    if code is SettingsErrorCode.LIVE_RATE_SERVICE_REQUIRED:
+        return _("Choose the carrier service to quote.")
+    if code is SettingsErrorCode.UNKNOWN_CARRIER_SERVICE:
+        return _("The account %(account)s does not offer the service “%(code)s”: choose one of its enabled "
+                 "services.", account=p["account"], code=p["code"])
     if code is SettingsErrorCode.SYNONYM_GROUP_TOO_SMALL:
         return _("Line %(line)s: a group needs at least two different words.", line=p["line"])
     if code is SettingsErrorCode.EXPIRY_IN_PAST:

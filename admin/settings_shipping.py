@@ -10,6 +10,7 @@ from admin.forms import EmptyForm
 from admin.permissions import Area, admin_blueprint
 from admin.settings_forms import RateForm, ZoneForm
 from admin.settings_saving import editor, save
+from storefront.domain import carrier_accounts
 from storefront.domain.store import load_store_settings
 from storefront.domain.store_admin import shipping
 from storefront.extensions import db
@@ -65,12 +66,26 @@ def rate(zone_id: int, rate_id: int | None):
     initial = shipping.rate_input(found) if found else shipping.RateInput(currency=store.base_currency)
     data = asdict(initial) | {f"name_{locale}": name for locale, name in initial.name_translations.items()}
     translated = [locale for locale in store.enabled_locales if locale != store.default_locale]
-    form = RateForm(data=data, translated_locales=translated)
+    form = RateForm(data=data, translated_locales=translated, **_live_choices())
     status, _loose = save(form, lambda: shipping.save_rate(db.session, editor(), found_zone, found, form.to_input()),
                           saved=_("Shipping rate saved."))
     if status is None:
         return redirect(url_for("admin_shipping.index"))
     return render_template("admin/settings/rate.html", form=form, zone=found_zone, rate=found), status
+
+
+def _live_choices() -> dict:
+    """Carrier accounts a rate may quote live, and each account's services grouped under its name."""
+    accounts, services = [], {}
+    for account in carrier_accounts.list_accounts(db.session):
+        spec = carrier_accounts.spec_of(account.carrier_name)
+        carrier = spec.display_name if spec else account.carrier_name
+        label = f"{account.account_label} ({carrier})" + ("" if account.active else " — " + _("inactive"))
+        accounts.append((account.id, label))
+        offered = [(s.code, s.name) for s in spec.services] if spec else []
+        enabled = [(code, name) for code, name in offered if not account.services or code in account.services]
+        services[label] = [(code, f"{name} ({code})") for code, name in enabled]
+    return {"live_accounts": accounts, "live_services": services}
 
 
 @bp.post("/settings/shipping/rates/<int:rate_id>/delete")

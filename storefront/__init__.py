@@ -79,8 +79,8 @@ def register_locale_prefixes(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from admin import register_admin
-    from storefront.web import (assets, cart, catalog, catalog_json, checkout, health, localization, orders, pages,
-                                search, seo, webhooks)
+    from storefront.web import (assets, cart, catalog, catalog_json, checkout, health, localization, marketing, orders,
+                                pages, search, seo, webhooks)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(assets.bp)
@@ -94,6 +94,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(seo.bp)
+    app.register_blueprint(marketing.bp)
+    from storefront.web import feeds
+    app.register_blueprint(feeds.bp)
+    from storefront.web import newsletter
+    app.register_blueprint(newsletter.bp)
+    app.register_blueprint(newsletter.recovery_bp)
     register_admin(app)
 
 

@@ -5,6 +5,7 @@ import os
 import secrets
 import socket
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -75,6 +76,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(search_group)
     app.cli.add_command(orders_group)
+    app.cli.add_command(tracking_group)
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -130,12 +132,16 @@ def demo_command(host: str, port: int, no_serve: bool, workers: int | None) -> N
     else:
         click.echo(f"  e-mail:   {result.admin_email} (the store already existed; its password was printed when "
                    "it was created — `clipper users reset-password EMAIL` sets a new one)")
+        if result.summary:
+            click.echo(f"Added {result.summary}.")
     if not no_serve:
         os.environ["CLIPPER_DEMO"] = "1"
         os.environ.setdefault("CLIPPER_INSTANCE_PATH", str(settings.instance_path))
         os.environ.setdefault("CLIPPER_PUBLIC_URL", url.rstrip("/"))  # links in e-mails point at this shop
         if not settings.stripe_secret_key:
             _start_demo_payments(host, port)
+        if not settings.carrier_api_base:
+            _start_demo_carriers()
         _run_gunicorn(host, port, workers)
 
 
@@ -150,6 +156,20 @@ def _start_demo_payments(host: str, port: int) -> None:
     os.environ["CLIPPER_STRIPE_API_BASE"] = fake.base_url
     os.environ["CLIPPER_STRIPE_WEBHOOK_SECRET"] = fake.webhook_secret
     click.echo(f"Payments: demo checkout at {fake.base_url} (no real money; set CLIPPER_STRIPE_SECRET_KEY for Stripe)")
+
+
+def _start_demo_carriers() -> None:
+    """No CLIPPER_CARRIER_API_BASE in demo mode: local fake DHL, FedEx, UPS and USPS APIs for the demo carrier
+    accounts, whose parcels move on by themselves (label → picked up → in transit → customs → out for delivery
+    → delivered, one step every two minutes) so tracking shows progress while you watch."""
+    from datetime import timedelta
+
+    from storefront.integrations.carriers.fake import FakeCarriers
+
+    fake = FakeCarriers(auto_progress=True, progress_step=timedelta(minutes=2))
+    fake.start()
+    os.environ["CLIPPER_CARRIER_API_BASE"] = fake.url
+    click.echo(f"Carriers: demo carrier APIs at {fake.url} (no real parcels; set CLIPPER_CARRIER_API_BASE for others)")
 
 
 @click.command("serve")
@@ -382,3 +402,50 @@ def orders_expire() -> None:
     count = actions.expire_overdue(db.session)
     db.session.commit()
     click.echo(f"Expired {count} unpaid order{'s' if count != 1 else ''}.")
+
+
+@click.group("tracking")
+def tracking_group() -> None:
+    """Parcel tracking."""
+
+
+@tracking_group.command("sync")
+@click.option("--limit", default=None, type=click.IntRange(1), help="Check at most N shipments.")
+@click.option("--all", "check_all", is_flag=True, help="Check every open shipment now, not only those due.")
+@with_appcontext
+def tracking_sync(limit: int | None, check_all: bool) -> None:
+    """Ask the carriers about open shipments and record new tracking events (also a periodic job)."""
+    from storefront.domain.tracking import sync
+    from storefront.extensions import db
+
+    _check_database()
+    report = sync.sync_tracking(db.session, limit=limit, force=check_all)
+    click.echo(f"Checked {report.checked} shipment{'s' if report.checked != 1 else ''}: {report.new_events} new "
+               f"event{'s' if report.new_events != 1 else ''}, {report.delivered} delivered, "
+               f"{report.not_scanned} not yet scanned.")
+    for problem in report.problems:
+        click.echo(f"Carrier trouble, will retry later: {problem}", err=True)
+
+
+@tracking_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def tracking_import(file: Path) -> None:
+    """Record tracking events from a CSV file with the columns tracking_number, occurred_at (ISO 8601 with UTC
+    offset), status, description, location, code. All or nothing."""
+    from storefront.domain.tracking import sync
+    from storefront.domain.tracking.errors import TrackingImportError
+    from storefront.extensions import db
+
+    _check_database()
+    try:
+        report = sync.import_events_csv(db.session, file.read_bytes())
+    except TrackingImportError as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(problem.message, err=True)
+        raise UsageError(f"{file.name}: nothing was imported; fix the rows above and run it again") from None
+    db.session.commit()
+    click.echo(f"Imported {file.name}: {report.new_events} new event{'s' if report.new_events != 1 else ''} on "
+               f"{report.shipments} shipment{'s' if report.shipments != 1 else ''} "
+               f"({report.duplicates} already recorded).")

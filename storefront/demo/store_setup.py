@@ -17,6 +17,9 @@ MARKETS = [
     ("INTL", "Rest of world", "USD", "en", ["en", "zh-CN", "ja", "es", "fr", "de"], [], 0, "none", False, "DAP"),
 ]
 
+# Where a market's typical order goes (the rest of the world: a country no market lists).
+MAIN_COUNTRIES = {"US": "US", "EU": "DE", "GB": "GB", "JP": "JP", "CA": "CA", "AU": "AU", "INTL": "CH"}
+
 # Standard VAT/GST rates (percent). EU countries outside the eurozone sell in USD but still owe VAT.
 TAX_RATES: list[tuple[str, str | None, str, Decimal, bool]] = [
     *[(cc, None, "VAT", Decimal(r), True) for cc, r in {
@@ -59,19 +62,55 @@ SERVICES = [
     # name translations, level, carrier hint, service hint, min/max days, USD prices, free over USD
     ({"en": "Express (DHL Express)", "de": "Express (DHL Express)", "fr": "Express (DHL Express)",
       "es": "Exprés (DHL Express)", "ja": "速達 (DHL Express)", "zh-CN": "特快 (DHL Express)"},
-     "express", "mydhl", "express_worldwide", 3, 6, ["19.90", "24.90", "34.90", "49.90", "84.90", "134.90"], None),
+     "express", "mydhl", "mydhl_express_worldwide", 3, 6,
+     ["19.90", "24.90", "34.90", "49.90", "84.90", "134.90"], None),
     ({"en": "Dedicated line (YunExpress)", "de": "Direktlinie (YunExpress)", "fr": "Ligne directe (YunExpress)",
       "es": "Línea directa (YunExpress)", "ja": "専用ライン (YunExpress)", "zh-CN": "专线 (云途物流)"},
-     "dedicated_line", "yunexpress", "global_direct", 7, 12, ["6.90", "9.90", "14.90", "23.90", "44.90", "74.90"], "59.00"),
+     "dedicated_line", "yunexpress", "yunexpress_standard", 7, 12,
+     ["6.90", "9.90", "14.90", "23.90", "44.90", "74.90"], "59.00"),
     ({"en": "Postal (China Post ePacket)", "de": "Post (China Post ePacket)", "fr": "Postal (China Post ePacket)",
       "es": "Correo (China Post ePacket)", "ja": "郵便 (China Post ePacket)", "zh-CN": "邮政小包 (中国邮政 e邮宝)"},
-     "postal", "chinapost", "epacket", 10, 20, ["3.90", "5.90", "9.90", "16.90"], None),
+     "postal", "chinapost", "chinapost_epacket", 10, 20, ["3.90", "5.90", "9.90", "16.90"], None),
 ]
 US_WAREHOUSE_SERVICE = (
     {"en": "US warehouse ground", "de": "Versand aus US-Lager", "fr": "Envoi depuis l'entrepôt américain",
      "es": "Envío terrestre desde almacén en EE. UU.", "ja": "米国倉庫から陸送", "zh-CN": "美国仓发货（陆运）"},
     "standard", "usps", "ground_advantage", 2, 5, ["5.95", "5.95", "7.95", "10.95", "16.95", "24.95"], "49.00",
 )
+
+# Carrier accounts of the demo seller: test mode, made-up credentials. `clipper demo` points the API carriers at
+# local fake carriers; the forwarders price by their default rate tables and label parcels themselves.
+# carrier, account label, ships from (location codes), account settings
+CARRIER_ACCOUNTS = [
+    ("mydhl", "Demo account", ["CN-SZX", "US-EWR"],
+     {"currency": "USD", "default_service": "mydhl_express_worldwide"}),
+    ("fedex", "Demo account", ["CN-SZX", "US-EWR"],
+     {"currency": "USD", "default_service": "fedex_international_priority"}),
+    ("ups", "Demo account", ["CN-SZX", "US-EWR"], {"currency": "USD", "default_service": "ups_worldwide_saver"}),
+    ("usps_international", "Demo account", ["US-EWR"],
+     {"currency": "USD", "default_service": "usps_priority_mail_international"}),
+    ("yunexpress", "Demo account", ["CN-SZX"], {}),
+    ("fourpx", "Demo account", ["CN-SZX"], {}),
+    ("chinapost", "Demo account", ["CN-SZX"], {}),
+]
+# Values for credential fields a carrier asks for; any other field gets "demo-<field name>".
+DEMO_CREDENTIALS = {"account_number": "960123456", "customer_code": "HLG-DEMO-01"}
+
+# name, inner length × width × height (mm), packaging weight (g), max load (g), default. Packing takes the default
+# box when the goods fit, else the smallest box that takes them.
+BOX_PRESETS = [
+    ("Small mailer box", 220, 160, 80, 90, 2000, True),
+    ("Medium mailer box", 310, 230, 120, 180, 5000, False),
+    ("Large mailer box", 410, 310, 190, 320, 15000, False),
+    ("Poly mailer bag", 350, 250, 30, 20, 2000, False),
+]
+
+# Customs registration for EU imports (the IOSS number is on the store already): a German EORI, "DE" + 15 digits.
+EORI_NUMBER = "DE472019385716204"
+
+# The one live rate: DHL Express to the Eurozone is quoted by DHL at checkout, plus 10 %; its brackets stay
+# as the fallback when DHL is down or slow.
+LIVE_RATE = {"market": "EU", "carrier": "mydhl", "service": "mydhl_express_worldwide", "margin_bp": 1000}
 
 STORE_THEME_SETTINGS = {
     "announcement": {

@@ -25,6 +25,7 @@ from storefront.domain.catalog.changes import product_changed
 from storefront.domain.catalog.stock import LocationInfo
 from storefront.domain.database import begin_writing
 from storefront.domain.markets import MarketInfo
+from storefront.domain.marketing import attribution
 from storefront.domain.money import minor_exponent
 from storefront.domain.orders import events
 from storefront.domain.orders.actions import expire_overdue
@@ -158,6 +159,7 @@ def create_order(session: Session, *, view: CartView, ctx: PricingContext, store
         last_touch_campaign_id=view.cart.last_touch_campaign_id,
         reservation_expires_at=now + timedelta(minutes=store.reservation_minutes),
     )
+    attribution.attribute_order(session, order, view.cart, now=now)
     order.lines = [
         OrderLine(
             variant_id=line.variant.id, product_id=line.product.id, title=line.product_title,
@@ -246,11 +248,16 @@ def start_checkout(session: Session, *, view: CartView, ctx: PricingContext, sto
     try:
         order = create_order(session, view=view, ctx=ctx, store=store, locale=locale, locations=locations, tax=tax)
         order.attributes = {**order.attributes, "shipping_options": [
-            {"rate_id": o.rate_id, "name": o.name, "amount": o.price, "service_level": o.service_level}
+            {"rate_id": o.rate_id, "name": o.name, "amount": o.price, "service_level": o.service_level,
+             **({"carrier_quote": o.carrier_quote} if o.carrier_quote else {})}
             for o in options[:MAX_SHIPPING_OPTIONS]]}
         # Everything Stripe needs is read now: no database work happens while waiting for Stripe.
         params = stripe_params(order, view, ctx, options, urls, tax)
-        coupon = (view.discount.code, view.discount_amount) if view.discount and view.discount_amount else None
+        coupon = None
+        if view.discount and view.discount_amount:
+            # The shopper sees the coupon's name on Stripe's page: an automatic discount's title reads better.
+            name = (view.discount.title if view.discount.is_automatic else None) or view.discount.code
+            coupon = (name, view.discount_amount)
         order_id, token = order.id, order.token
         session.commit()
     except (CheckoutError, CartError):

@@ -19,6 +19,11 @@ PERIODIC: list[tuple[str, int]] = [
     ("storefront.domain.fx.refresh_rates_job", 86400),
     ("storefront.domain.orders.actions.expire_overdue_job", 300),
     ("storefront.domain.search.service.sync_index_job", 60),
+    ("storefront.domain.tracking.sync.sync_tracking_job", 900),
+    ("storefront.domain.tracking.exceptions.detect_exceptions_job", 3600),
+    ("storefront.domain.tracking.exceptions.exception_digest_job", 86400),
+    ("storefront.domain.marketing.feeds.regenerate_feeds_job", 21600),
+    ("storefront.domain.marketing.abandoned.send_abandoned_checkout_emails_job", 600),
 ]
 
 

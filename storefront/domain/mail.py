@@ -18,7 +18,7 @@ import json
 import re
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, UnstructuredHeader
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, make_msgid, parseaddr
 from functools import partial
@@ -99,8 +99,9 @@ def _tidy_text(text: str) -> str:
 
 
 def build_message(to: str, subject: str, html: str, text: str, sender: str,
-                  reply_to: str | None = None) -> EmailMessage:
-    """A multipart/alternative UTF-8 message (text first, HTML preferred by mail programs that show it)."""
+                  reply_to: str | None = None, headers: dict[str, str] | None = None) -> EmailMessage:
+    """A multipart/alternative UTF-8 message (text first, HTML preferred by mail programs that show it);
+    `headers` adds more, such as List-Unsubscribe on marketing e-mails."""
     for address in (to, sender, reply_to):
         if address is not None and "@" not in parseaddr(address)[1]:
             raise MailError(f"{address!r} is not an e-mail address")
@@ -111,6 +112,8 @@ def build_message(to: str, subject: str, html: str, text: str, sender: str,
         message["To"] = to
         if reply_to:
             message["Reply-To"] = reply_to
+        for name, value in (headers or {}).items():
+            message[name] = _extra_header(name, value)
     except ValueError as exc:  # a line break in a header value: never let one through
         raise MailError(f"invalid e-mail header: {exc}") from None
     message["Date"] = format_datetime(datetime.now(timezone.utc))
@@ -124,6 +127,20 @@ def build_message(to: str, subject: str, html: str, text: str, sender: str,
     return message
 
 
+class VerbatimHeader(UnstructuredHeader, BaseHeader):
+    """A header written on one line as given. The default policy folds a long unbroken value (a URL) into RFC 2047
+    encoded words, which mail programs do not decode in List-Unsubscribe: its <URL> must arrive as it is."""
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+def _extra_header(name: str, value: str) -> str | VerbatimHeader:
+    if "\r" in value or "\n" in value:  # a header object skips the policy's own check for these
+        raise ValueError(f"a line break in the {name} header")
+    return VerbatimHeader(name, value) if value.isascii() else value
+
+
 def sender_address(store: StoreSettings) -> str:
     """CLIPPER_MAIL_SENDER, shown under the store's name unless it carries a name of its own."""
     configured = current_app.config["CLIPPER"].mail_sender
@@ -133,24 +150,28 @@ def sender_address(store: StoreSettings) -> str:
     return str(Address(display_name=store.name, addr_spec=address))
 
 
-def send_email(template: str, to: str, locale: str, **context: Any) -> EmailMessage:
+def send_email(template: str, to: str, locale: str, *, headers: dict[str, str] | None = None,
+               **context: Any) -> EmailMessage:
     """Render `emails/<template>` for `to` in `locale` and send it now through the configured mailer."""
     store = load_store_settings(db.session)
     subject, html, text = render_email(template, locale, **context)
-    message = build_message(to, subject, html, text, sender=sender_address(store), reply_to=store.contact_email)
+    message = build_message(to, subject, html, text, sender=sender_address(store), reply_to=store.contact_email,
+                            headers=headers)
     mailer_for(current_app.config["CLIPPER"]).send(message)
     return message
 
 
-def send_email_job(template: str, to: str, locale: str, context: dict[str, Any] | None = None) -> None:
+def send_email_job(template: str, to: str, locale: str, context: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> None:
     """The job `enqueue_email` queues: arguments are plain JSON values, so RQ can carry them to a worker."""
-    send_email(template, to, locale, **(context or {}))
+    send_email(template, to, locale, headers=headers, **(context or {}))
 
 
-def enqueue_email(template: str, to: str, locale: str, **context: Any) -> None:
+def enqueue_email(template: str, to: str, locale: str, *, headers: dict[str, str] | None = None,
+                  **context: Any) -> None:
     """Send in the background (after the response, or on the RQ worker); `context` holds ids and tokens."""
     try:
         json.dumps(context)
     except TypeError as exc:
         raise TypeError(f"e-mail context must be plain JSON values such as ids and tokens ({exc})") from None
-    jobs.enqueue(send_email_job, template, to, locale, context)
+    jobs.enqueue(send_email_job, template, to, locale, context, dict(headers) if headers else None)

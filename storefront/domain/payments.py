@@ -4,12 +4,12 @@ from __future__ import annotations
 import enum
 from typing import Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.domain.orders import actions
-from storefront.models import Order, Payment, WebhookEvent, utcnow
+from storefront.models import Cart, Order, Payment, WebhookEvent, utcnow
 
 
 class Outcome(str, enum.Enum):
@@ -57,6 +57,7 @@ def handle_stripe_event(session: Session, event: dict[str, Any], on_paid: Callab
             actions.mark_failed(session, order, "async payment failed")
         elif kind == "checkout.session.expired":
             actions.expire(session, order)
+            _remember_abandoned_email(session, order, obj)
         else:
             outcome = Outcome.IGNORED
     elif kind == "charge.refunded":
@@ -71,6 +72,19 @@ def handle_stripe_event(session: Session, event: dict[str, Any], on_paid: Callab
         outcome = Outcome.IGNORED
     row.processed_at = utcnow()
     return outcome
+
+
+def _remember_abandoned_email(session: Session, order: Order, checkout_session: dict[str, Any]) -> None:
+    """The e-mail the shopper typed at Stripe before giving up goes on the unpaid order (if it had none) and on
+    its cart: the abandoned-checkout e-mail is sent there."""
+    email = str((checkout_session.get("customer_details") or {}).get("email") or "").strip()[:254]
+    if "@" not in email or order.payment_status in actions.FINAL:
+        return
+    if not order.email:
+        order.email = email
+    if order.cart_token:
+        session.execute(update(Cart).where(Cart.token == order.cart_token, Cart.completed_at.is_(None))
+                        .values(email=email))
 
 
 def _order_for_payment_intent(session: Session, payment_intent: Any) -> Order | None:

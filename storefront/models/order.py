@@ -110,7 +110,9 @@ class Order(TimestampMixin, Base):
     last_touch_campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
     )
-    campaign_link_id: Mapped[int | None] = mapped_column(ForeignKey("campaign_links.id", ondelete="SET NULL"))
+    campaign_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign_links.id", ondelete="SET NULL"), index=True
+    )
     paid_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
     reservation_expires_at: Mapped[datetime | None] = mapped_column()

@@ -2,13 +2,16 @@
 
 The key holds everything a page depends on: scheme and host (canonical, hreflang and og:image links are
 absolute, so a request with a forged Host must not fill the cache for everyone), URL (locale prefix and
-query), theme, market, currency, country (VAT and which warehouses ship) and the catalogue version. Cached
-pages carry no per-visitor data: no CSRF tokens, no cart contents (the theme reads /cart.js for those).
+query), theme, market, currency, country (VAT and which warehouses ship), the catalogue version, and what a
+view names in `vary` (the product page: the automatic discounts running now, so one that starts or ends on
+a timer is shown on time). Cached pages carry no per-visitor data: no CSRF tokens, no cart contents (the
+theme reads /cart.js for those).
 """
 from __future__ import annotations
 
 import hashlib
 from functools import wraps
+from typing import Callable
 
 from flask import current_app, g, make_response, request
 
@@ -19,18 +22,22 @@ PAGE_SECONDS = 300
 VARY = "Cookie, Accept-Encoding, CF-IPCountry, X-Country-Code"
 
 
-def page_cache_key() -> str:
+def page_cache_key(*extra: str) -> str:
     loc = g.localization
     parts = [request.host_url, request.script_root, request.full_path, g.theme, loc.market.code, loc.currency,
-             loc.country or "", str(catalog_version())]
+             loc.country or "", str(catalog_version()), *extra]
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def cacheable(view):
+def cacheable(view=None, *, vary: tuple[Callable[[], str], ...] = ()):
+    """`@cacheable`, or `@cacheable(vary=(fn, ...))` for a page that also depends on what each fn returns."""
+    if view is None:
+        return lambda inner: cacheable(inner, vary=vary)
+
     @wraps(view)
     def wrapper(*args, **kwargs):
         use_cache = request.method == "GET" and not current_app.debug
-        key = page_cache_key() if use_cache else None
+        key = page_cache_key(*(fn() for fn in vary)) if use_cache else None
         cached = cache.get(key) if key else None
         if cached is not None:
             body, status, mimetype = cached

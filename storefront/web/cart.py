@@ -17,6 +17,7 @@ from wtforms.validators import ValidationError
 
 from storefront.domain import discounts, shipping
 from storefront.domain.cart import actions
+from storefront.domain.marketing import attribution
 from storefront.domain.cart.calculations import CartView, price_cart
 from storefront.domain.cart.errors import CartError, CartErrorCode
 from storefront.domain.cart.queries import find_cart
@@ -95,11 +96,19 @@ def payload() -> dict[str, Any]:
 def current_cart(create: bool = False) -> Cart | None:
     cart = find_cart(db.session, request.cookies.get(CART_COOKIE), g.locale)
     if cart is None and create:
-        cart = actions.new_cart(db.session, g.localization, g.locale)
+        cart = actions.new_cart(db.session, g.localization, g.locale, visitor_id=tracked_visitor())
         _remember(cart.token)
     elif cart is not None:
         actions.follow_localization(cart, g.localization, g.locale)
     return cart
+
+
+def tracked_visitor() -> str | None:
+    """The campaign visitor this browser is, unless it asked not to be tracked (DNT / Sec-GPC)."""
+    visitor = request.cookies.get(attribution.VISITOR_COOKIE)
+    if attribution.valid_visitor_id(visitor) and attribution.tracking_allowed(request.headers):
+        return visitor
+    return None
 
 
 def _remember(token: str) -> None:
@@ -189,8 +198,12 @@ def cart_json(view: CartView | None) -> dict[str, Any]:
                 "currency": g.pricing.currency, "items_subtotal_price": 0, "cart_level_discount_applications": []}
     discounts = []
     if view.discount and view.discount_amount:
-        discounts.append({"type": "discount_code", "key": view.discount.code, "title": view.discount.code,
-                          "description": view.discount.title, "value": discount_value(view.discount),
+        automatic = view.discount.is_automatic  # Shopify: automatic ones go by their title, codes by the code
+        title = (view.discount.title or view.discount_description) if automatic else view.discount.code
+        discounts.append({"type": "automatic" if automatic else "discount_code", "key": view.discount.code,
+                          "title": title,
+                          "description": view.discount_description if automatic else view.discount.title,
+                          "value": discount_value(view.discount),
                           "created_at": None, "value_type": view.discount.kind.value,
                           "allocation_method": "across", "target_selection": "all", "target_type": "line_item",
                           "total_allocated_amount": view.discount_amount})
@@ -200,9 +213,12 @@ def cart_json(view: CartView | None) -> dict[str, Any]:
         "total_weight": view.total_weight, "item_count": view.item_count, "items": [item_json(l) for l in view.lines],
         "requires_shipping": view.requires_shipping, "currency": view.currency, "items_subtotal_price": view.subtotal,
         "cart_level_discount_applications": discounts,
-        "discount_codes": ([{"code": view.cart.discount_code, "applicable": view.discount is not None}]
+        "discount_codes": ([{"code": view.cart.discount_code,
+                             "applicable": view.discount is not None
+                             and view.discount.code.upper() == view.cart.discount_code.upper()}]
                            if view.cart.discount_code else []),
         "formatted_total_price": format_money(view.total, view.currency, g.locale),
+        "formatted_total_discount": format_money(view.discount_amount, view.currency, g.locale),
     }
 
 

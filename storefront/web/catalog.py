@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, url_for
 
+from storefront.domain import discounts
 from storefront.domain.catalog import listing, queries
 from storefront.domain.catalog.display import product_card, product_view
 from storefront.domain.catalog.text import collection_text
@@ -75,8 +76,12 @@ def collection(handle: str):
                            handle=handle, sorts=listing.SORTS)
 
 
+def running_automatic_discounts() -> str:
+    return discounts.automatic_discounts_key(db.session)
+
+
 @bp.get("/products/<handle>")
-@cacheable
+@cacheable(vary=(running_automatic_discounts,))
 def product(handle: str):
     found = queries.find_product(db.session, handle, g.locale)
     if found is None:
@@ -88,5 +93,7 @@ def product(handle: str):
         db.session, ProductTranslation, "product_id", found.id, found.handle, g.store.default_locale))
     chosen = {i: request.args[f"option{i}"] for i in (1, 2, 3) if request.args.get(f"option{i}")}
     view.select(request.args.get("variant"), chosen)
-    return render_template("product.html", view=view,
+    offers = discounts.automatic_offers(db.session, g.pricing, g.locale,
+                                        price=max((v.price for v in view.variants), default=0))
+    return render_template("product.html", view=view, automatic_discounts=offers,
                            collection=queries.first_collection(db.session, found.id, g.locale))

@@ -11,7 +11,8 @@ from storefront.models import ProductTag
 from tests.fixtures.factories import make_collection, make_image, make_location, make_option, make_product
 
 # Cold cache: store settings, markets, FX rates, taxes and warehouses are loaded too.
-PRODUCT_PAGE_MAX = 18  # + 1: every locale's handle for hreflang; + 1: the collection in the breadcrumb (JSON-LD)
+PRODUCT_PAGE_MAX = 19  # + 1: every locale's handle for hreflang; + 1: the collection in the breadcrumb (JSON-LD);
+# + 1: the automatic discounts running now (cached for a minute afterwards)
 COLLECTION_PAGE_MAX = 26  # + 1 hreflang handles, + 2 vendor/type/collection facets
 PRODUCTS_JSON_MAX = 21
 

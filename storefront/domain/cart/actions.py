@@ -13,8 +13,9 @@ from storefront.domain.cart.errors import CartError, CartErrorCode
 from storefront.domain.catalog.queries import visible_products
 from storefront.domain.catalog.stock import LocationInfo, available_quantity, is_available
 from storefront.domain.markets import Localization
+from storefront.domain.marketing import attribution
 from storefront.domain.pricing import PricingContext
-from storefront.models import Cart, CartLine, Product, Variant
+from storefront.models import Cart, CartLine, Product, Variant, utcnow
 
 MAX_QUANTITY = 999
 MAX_LINES = 100
@@ -23,10 +24,12 @@ MAX_NOTE = 5000
 MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number is no variant, and SQLite cannot even bind it
 
 
-def new_cart(session: Session, localization: Localization, locale: str) -> Cart:
+def new_cart(session: Session, localization: Localization, locale: str, *, visitor_id: str | None = None) -> Cart:
+    """A new cart; a tracked visitor's cart starts attributed to the campaigns that brought them."""
     cart = Cart(token=secrets.token_urlsafe(32), market_id=localization.market.id or None,
                 currency=localization.currency, locale=locale, country_code=localization.country)
     session.add(cart)
+    attribution.attribute_cart(session, cart, visitor_id=visitor_id, now=utcnow())
     session.flush()
     return cart
 

@@ -65,9 +65,11 @@ class CartView:
     cart: Cart
     currency: str
     lines: list[LineView] = field(default_factory=list)
-    discount: DiscountCode | None = None
+    discount: DiscountCode | None = None   # the entered code or an automatic discount, whichever takes off more
     discount_amount: int = 0
     discount_error: CartError | None = None
+    discount_description: str | None = None
+    outbid_code: str | None = None          # the entered code works, but an automatic discount is better
 
     @property
     def item_count(self) -> int:
@@ -133,11 +135,7 @@ def price_cart(session: Session, cart: Cart, ctx: PricingContext, locale: str,
                locations: tuple[LocationInfo, ...]) -> CartView:
     view = CartView(cart=cart, currency=ctx.currency,
                     lines=[line_view(line, ctx, locale, locations) for line in cart.lines])
-    if cart.discount_code:
-        try:
-            code = discounts.check_usable(session, discounts.find_code(session, cart.discount_code), email=cart.email)
-            view.discount_amount = discounts.discount_amount(code, view.subtotal, ctx)
-            view.discount = code
-        except CartError as error:
-            view.discount_error = error
+    choice = discounts.choose_discount(session, cart.discount_code, view.subtotal, ctx, locale, email=cart.email)
+    view.discount, view.discount_amount, view.discount_error = choice.discount, choice.amount, choice.code_error
+    view.discount_description, view.outbid_code = choice.description, choice.outbid_code
     return view

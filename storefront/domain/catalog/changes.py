@@ -17,6 +17,8 @@ from storefront.models import (
     Collection,
     CollectionProduct,
     CollectionTranslation,
+    DiscountAmount,
+    DiscountCode,
     FxRate,
     Location,
     Market,
@@ -68,7 +70,7 @@ def _changed_products(session: Session) -> set[int]:
 
 # Changes that alter what pages show without touching a product: cached pages must go, the index need not.
 PAGE_ONLY = (Collection, CollectionTranslation, Page, PageTranslation, StoreSettings, Market, MarketCountry, TaxRate,
-             FxRate, Location)
+             FxRate, Location, DiscountCode, DiscountAmount)
 BUMP_KEY = "clipper_pages_changed"
 
 

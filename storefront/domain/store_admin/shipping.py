@@ -1,4 +1,5 @@
-"""Shipping zones (which countries) and their rates (price by weight bracket, free-over threshold, days)."""
+"""Shipping zones (which countries) and their rates (price by weight bracket, free-over threshold, days), and a
+rate's optional live quote from a carrier account with a margin, the brackets staying its fallback."""
 from __future__ import annotations
 
 import re
@@ -8,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from storefront.domain import carrier_accounts
 from storefront.domain.store_admin import inputs
 from storefront.domain.store_admin.errors import Problems, SettingsErrorCode
 from storefront.domain.store_admin.events import (
@@ -16,6 +18,7 @@ from storefront.domain.store_admin.events import (
     settings_saved,
 )
 from storefront.models import (
+    CarrierAccount,
     ServiceLevel,
     ShippingRate,
     ShippingRateBracket,
@@ -111,6 +114,11 @@ class RateInput:
     min_days: int = 3
     max_days: int = 10
     active: bool = True
+    live_rate: bool = False
+    carrier_account_id: int | None = None
+    live_service: str | None = None
+    margin_percent: Decimal | None = None
+    margin_fixed: Decimal | None = None
 
 
 def brackets_text(rate: ShippingRate) -> str:
@@ -124,7 +132,10 @@ def rate_input(rate: ShippingRate) -> RateInput:
         carrier_hint=rate.carrier_hint, service_hint=rate.service_hint, currency=rate.currency,
         brackets=brackets_text(rate),
         free_over=None if rate.free_over is None else Decimal(inputs.amount_text(rate.free_over, rate.currency)),
-        min_days=rate.min_days, max_days=rate.max_days, active=rate.active,
+        min_days=rate.min_days, max_days=rate.max_days, active=rate.active, live_rate=rate.live_rate,
+        carrier_account_id=rate.carrier_account_id, live_service=rate.service_hint if rate.live_rate else None,
+        margin_percent=inputs.percent(rate.margin_bp) if rate.margin_bp else None,
+        margin_fixed=Decimal(inputs.amount_text(rate.margin_fixed, rate.currency)) if rate.margin_fixed else None,
     )
 
 
@@ -133,7 +144,9 @@ def rate_snapshot(rate: ShippingRate) -> dict:
             "service_level": rate.service_level.value, "carrier_hint": rate.carrier_hint,
             "service_hint": rate.service_hint, "currency": rate.currency,
             "brackets": [[b.max_weight_grams, b.price] for b in rate.brackets], "free_over": rate.free_over,
-            "min_days": rate.min_days, "max_days": rate.max_days, "active": rate.active}
+            "min_days": rate.min_days, "max_days": rate.max_days, "active": rate.active,
+            "live_rate": rate.live_rate, "carrier_account_id": rate.carrier_account_id, "margin_bp": rate.margin_bp,
+            "margin_fixed": rate.margin_fixed}
 
 
 def parse_brackets(raw: str, currency: str | None, problems: Problems) -> list[tuple[int, int]]:
@@ -162,6 +175,35 @@ def parse_brackets(raw: str, currency: str | None, problems: Problems) -> list[t
     return sorted(brackets.items())
 
 
+@dataclass(frozen=True)
+class _LiveRate:
+    account: CarrierAccount | None
+    service: str | None
+    margin_bp: int
+    margin_fixed: int
+
+
+def _live_rate(session: Session, data: RateInput, currency: str | None, problems: Problems) -> _LiveRate:
+    """The carrier account and service quoted at checkout, and the margin added to the carrier's price."""
+    margin_bp = inputs.basis_points(data.margin_percent, problems, "margin_percent")
+    margin_fixed = inputs.amount(data.margin_fixed, currency, problems, "margin_fixed") or 0
+    if not data.live_rate:
+        return _LiveRate(None, None, margin_bp, margin_fixed)
+    account = session.get(CarrierAccount, data.carrier_account_id) if data.carrier_account_id else None
+    service = (data.live_service or "").strip() or None
+    if account is None:
+        problems.add("carrier_account_id", SettingsErrorCode.LIVE_RATE_ACCOUNT_REQUIRED)
+    elif service is None:
+        problems.add("live_service", SettingsErrorCode.LIVE_RATE_SERVICE_REQUIRED)
+    else:
+        spec = carrier_accounts.spec_of(account.carrier_name)
+        offered = account.services or ([s.code for s in spec.services] if spec else [])
+        if service not in offered:
+            problems.add("live_service", SettingsErrorCode.UNKNOWN_CARRIER_SERVICE, account=account.account_label,
+                         code=service)
+    return _LiveRate(account, service, margin_bp, margin_fixed)
+
+
 def save_rate(session: Session, editor: Editor, zone: ShippingZone, rate: ShippingRate | None,
               data: RateInput) -> ShippingRate:
     """Create (`rate` None) or update a shipping rate of `zone`, priced in its own currency."""
@@ -186,6 +228,7 @@ def save_rate(session: Session, editor: Editor, zone: ShippingZone, rate: Shippi
     free_over = inputs.amount(data.free_over, currency, problems, "free_over")
     if not 0 <= data.min_days <= data.max_days <= MAX_DAYS:
         problems.add("max_days", SettingsErrorCode.DELIVERY_DAYS)
+    live = _live_rate(session, data, currency, problems)
     problems.raise_if_any()
     before = rate_snapshot(rate) if rate is not None else None
     if rate is None:
@@ -194,6 +237,10 @@ def save_rate(session: Session, editor: Editor, zone: ShippingZone, rate: Shippi
     rate.name, rate.name_translations, rate.service_level = name, translations, level
     rate.carrier_hint, rate.service_hint, rate.currency, rate.free_over = carrier_hint, service_hint, currency, free_over
     rate.min_days, rate.max_days, rate.active = data.min_days, data.max_days, data.active
+    rate.live_rate, rate.carrier_account_id, rate.margin_bp, rate.margin_fixed = (
+        live.account is not None, live.account.id if live.account else None, live.margin_bp, live.margin_fixed)
+    if live.account is not None:
+        rate.carrier_hint, rate.service_hint = live.account.carrier_name, live.service
     kept = {b.max_weight_grams: b for b in rate.brackets}
     rate.brackets = [kept.get(grams) or ShippingRateBracket(max_weight_grams=grams) for grams, _ in brackets]
     for bracket, (_, price) in zip(rate.brackets, brackets):

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storefront.domain.fx import MissingRate, RateTable
+from storefront.domain.markets import normalize_country
 from storefront.domain.store import load_store_settings
 from storefront.domain.store_admin import inputs
 from storefront.domain.store_admin.errors import (
@@ -33,6 +34,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # EU Import One-Stop Shop numbers are "IM" + 10 digits; UK VAT numbers 9 or 12 digits (GD/HA for government).
 _IOSS = re.compile(r"^IM\d{10}$")
 _UK_VAT = re.compile(r"^GB(\d{9}|\d{12}|GD\d{3}|HA\d{3})$")
+# EORI numbers (customs): the issuing country's two letters, then up to 15 letters or digits.
+_EORI = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,15}$")
 ADDRESS_FIELDS = ("address1", "address2", "city", "province_code", "postal_code", "country_code")
 
 
@@ -92,6 +95,7 @@ class StoreDetails:
     timezone: str = "UTC"
     ioss_number: str | None = None
     uk_vat_number: str | None = None
+    eori_number: str | None = None
     low_stock_threshold: int = 5
     reservation_minutes: int = 30
     attribution_window_days: int = 30
@@ -102,7 +106,7 @@ def details_of(store: StoreSettings) -> StoreDetails:
         name=store.name, legal_name=store.legal_name, contact_email=store.contact_email,
         contact_phone=store.contact_phone, address={k: v for k, v in (store.address or {}).items() if v},
         timezone=store.timezone, ioss_number=store.ioss_number, uk_vat_number=store.uk_vat_number,
-        low_stock_threshold=store.low_stock_threshold, reservation_minutes=store.reservation_minutes,
+        eori_number=store.eori_number, low_stock_threshold=store.low_stock_threshold, reservation_minutes=store.reservation_minutes,
         attribution_window_days=store.attribution_window_days,
     )
 
@@ -166,11 +170,14 @@ def update_details(session: Session, editor: Editor, *, version: int, details: S
     ioss = _tax_number(details.ioss_number, _IOSS, SettingsErrorCode.INVALID_IOSS_NUMBER, "ioss_number", problems)
     uk_vat = _tax_number(details.uk_vat_number, _UK_VAT, SettingsErrorCode.INVALID_UK_VAT_NUMBER, "uk_vat_number",
                          problems, prefix="GB")
+    eori = _tax_number(details.eori_number, _EORI, SettingsErrorCode.INVALID_EORI_NUMBER, "eori_number", problems)
+    if eori and normalize_country(eori[:2]) is None and eori[:2] != "XI":
+        problems.add("eori_number", SettingsErrorCode.INVALID_EORI_NUMBER)
     problems.raise_if_any()
     return save_settings(
         session, editor, version=version, name=name, legal_name=legal_name, contact_email=email,
         contact_phone=phone, address=address, timezone=details.timezone, ioss_number=ioss, uk_vat_number=uk_vat,
-        low_stock_threshold=details.low_stock_threshold, reservation_minutes=details.reservation_minutes,
+        eori_number=eori, low_stock_threshold=details.low_stock_threshold, reservation_minutes=details.reservation_minutes,
         attribution_window_days=details.attribution_window_days,
     )
 

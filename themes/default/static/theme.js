@@ -192,6 +192,12 @@
       var text = document.createElement("span"); text.textContent = item.quantity + " × " + item.title; row.appendChild(text);
       list.appendChild(row);
     });
+    var automatic = (cart.cart_level_discount_applications || []).filter(function (d) { return d.type === "automatic"; })[0];
+    var discount = drawer.querySelector("[data-drawer-discount]");
+    if (discount && labels.automatic) {
+      discount.textContent = automatic ? labels.automatic.replace("{title}", automatic.title) : "";
+      discount.hidden = !automatic;
+    }
     drawer.querySelector("[data-drawer-subtotal]").textContent = labels.subtotal + ": " + (cart.formatted_total_price || "");
   }
   function refreshCart() {
