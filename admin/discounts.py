@@ -22,10 +22,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Length, Optional
 
 from admin.assets import admin_money
-from admin.marketing import DISCOUNT_KIND_LABELS, discount_summary, parse_amounts
+from admin.marketing import DISCOUNT_KIND_LABELS, check_amounts, discount_summary, optional_id, parse_amounts
 from admin.permissions import Area, admin_blueprint
 from storefront.domain import discounts
 from storefront.domain.discounts import DiscountDraft, DiscountError, DiscountStatus, InvalidDiscount, Problem
@@ -74,18 +74,6 @@ def problem_text(problem: Problem) -> str:
     return messages[problem.code]()
 
 
-def _optional_id(value) -> int | None:
-    return int(value) if value not in (None, "", "None") else None
-
-
-def _check_amounts(_form, field) -> None:
-    try:
-        parse_amounts(field.data)
-    except ValueError as error:
-        raise ValidationError(_("Write each amount as a currency code and a number, e.g. “EUR 9.50”: "
-                                "“%(item)s” is not.", item=str(error))) from None
-
-
 class DiscountForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Length(max=64)],
                        description=_l("Letters, digits, - or _; shoppers may type it in any case. An automatic "
@@ -97,13 +85,13 @@ class DiscountForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label) for k, label in DISCOUNT_KIND_LABELS.items()])
     percent = DecimalField(_l("Percentage off"), places=None, validators=[Optional()],
                            description=_l("For a percentage discount, e.g. 15 for 15 percent off the goods."))
-    amounts = TextAreaField(_l("Amount off per currency"), validators=[_check_amounts],
+    amounts = TextAreaField(_l("Amount off per currency"), validators=[check_amounts],
                             description=_l("For a fixed amount: “USD 10, EUR 9”; the base currency is required, "
                                            "the others convert from it when not given."))
     minimum = DecimalField(_l("Minimum subtotal (base currency)"), places=None, validators=[Optional()],
                            description=_l("Converted into the shopper's currency at today's rate, unless given "
                                           "below."))
-    minimums = TextAreaField(_l("Minimum subtotal per currency"), validators=[_check_amounts],
+    minimums = TextAreaField(_l("Minimum subtotal per currency"), validators=[check_amounts],
                              description=_l("Round amounts in the shopper's currency, e.g. “EUR 80, JPY 12000”."))
     starts_at = DateTimeLocalField(_l("Starts (store time, optional)"), format="%Y-%m-%dT%H:%M",
                                    validators=[Optional()])
@@ -111,7 +99,7 @@ class DiscountForm(FlaskForm):
     usage_limit = IntegerField(_l("Usage limit (orders)"), validators=[Optional()],
                                description=_l("Empty: no limit."))
     once_per_customer = BooleanField(_l("Once per customer (by e-mail)"))
-    campaign_id = SelectField(_l("Campaign"), coerce=_optional_id, validate_choice=False,
+    campaign_id = SelectField(_l("Campaign"), coerce=optional_id, validate_choice=False,
                               description=_l("Orders using the code count for this campaign, even without a click."))
     commission_percent = DecimalField(_l("Commission (%)"), places=None, validators=[Optional()],
                                       description=_l("For an influencer's or affiliate's code: their share of the "

@@ -133,7 +133,8 @@ def discount_summary(code: DiscountCode) -> str:
 
 
 # -- forms ----------------------------------------------------------------------------------------------------
-def _optional_id(value) -> int | None:
+def optional_id(value) -> int | None:
+    """A select's choice as an id; empty (or WTForms' "None") is no choice."""
     return int(value) if value not in (None, "", "None") else None
 
 
@@ -151,6 +152,15 @@ def parse_amounts(text: str | None) -> dict[str, Decimal]:
     return amounts
 
 
+def check_amounts(_form, field) -> None:
+    """WTForms validator for `parse_amounts` input."""
+    try:
+        parse_amounts(field.data)
+    except ValueError as error:
+        raise ValidationError(_("Write each amount as a currency code and a number, e.g. “EUR 9.50”: "
+                                "“%(item)s” is not.", item=str(error))) from None
+
+
 class DiscountFields(FlaskForm):
     """Pick an existing discount code, none, or make a new one."""
 
@@ -160,7 +170,7 @@ class DiscountFields(FlaskForm):
     discount_kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, label)
                                                      for k, label in DISCOUNT_KIND_LABELS.items()])
     discount_percent = DecimalField(_l("Percentage off"), places=None, validators=[Optional()])
-    discount_amounts = TextAreaField(_l("Amount off per currency"),
+    discount_amounts = TextAreaField(_l("Amount off per currency"), validators=[check_amounts],
                                      description=_l("One per line or separated by commas, e.g. “USD 10, EUR 9”: "
                                                     "the base currency is required, the others convert from it "
                                                     "when not given."))
@@ -170,13 +180,6 @@ class DiscountFields(FlaskForm):
         self.discount_choice.choices = [SelectChoice("", none_label)] + [
             SelectChoice(str(code.id), f"{code.code} · {discount_summary(code)}") for code in codes] + [
             SelectChoice(NEW_CODE, _("Create a new code…"))]
-
-    def validate_discount_amounts(self, field) -> None:
-        try:
-            parse_amounts(field.data)
-        except ValueError as error:
-            raise ValidationError(_("Write each amount as a currency code and a number, e.g. “EUR 9.50”: "
-                                    "“%(item)s” is not.", item=str(error))) from None
 
     def existing_discount_id(self) -> int | None:
         choice = self.discount_choice.data or ""
@@ -205,9 +208,9 @@ class CampaignForm(DiscountFields):
                               description=_l("Empty: each tracked link sends its own code."))
     landing_kind = SelectField(_l("Links land on"), choices=[SelectChoice(k.value, label)
                                                              for k, label in LANDING_LABELS.items()])
-    landing_page_id = SelectField(_l("Landing page"), coerce=_optional_id, validate_choice=False)
-    landing_product_id = SelectField(_l("Product"), coerce=_optional_id, validate_choice=False)
-    landing_collection_id = SelectField(_l("Collection"), coerce=_optional_id, validate_choice=False)
+    landing_page_id = SelectField(_l("Landing page"), coerce=optional_id, validate_choice=False)
+    landing_product_id = SelectField(_l("Product"), coerce=optional_id, validate_choice=False)
+    landing_collection_id = SelectField(_l("Collection"), coerce=optional_id, validate_choice=False)
     starts_at = DateTimeLocalField(_l("Starts (store time, optional)"), format="%Y-%m-%dT%H:%M",
                                    validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Ends (store time, optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
@@ -546,7 +549,7 @@ def report_csv(campaign_id: int):
 
 # -- influencers and affiliates -----------------------------------------------------------------------------
 class InfluencerFilterForm(PeriodForm):
-    campaign = SelectField(_l("Campaign"), coerce=_optional_id, validate_choice=False)
+    campaign = SelectField(_l("Campaign"), coerce=optional_id, validate_choice=False)
 
 
 def _influencer_rows():

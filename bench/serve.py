@@ -31,9 +31,15 @@ ROUTES = [
     ("collection", "/collections/all", "/"),
     ("de product", "/de/products/rundhals-t-shirt-bio-baumwolle", "/"),
     ("de coll. p2", "/de/collections/all?page=2&sort_by=price-ascending", "/"),
+    # The demo campaign's Japanese landing page (hero, grid, countdown, FAQ, newsletter blocks).
+    ("ja landing", "/ja/pages/spring-launch", "/"),
+    # A tracked link: resolves the campaign, records the visit, redirects (302) to the landing page.
+    ("/c/ link", "/c/spring26", "/"),
 ]
 # The German pages are asked for by a shopper in Germany (EUR, VAT included).
-HEADERS = {"de product": {"CF-IPCountry": "DE"}, "de coll. p2": {"CF-IPCountry": "DE"}}
+HEADERS = {"de product": {"CF-IPCountry": "DE"}, "de coll. p2": {"CF-IPCountry": "DE"},
+           # A browser, so every arrival is recorded as a new visitor's visit (bots are not counted).
+           "/c/ link": {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/124 Safari/537.36"}}
 
 
 def free_port() -> int:

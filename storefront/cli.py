@@ -1,6 +1,7 @@
 """The `clipper` command: Flask's CLI group over create_app() plus the shop's own commands."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -28,12 +29,19 @@ class UsageError(click.ClickException):
 
 
 def _create_cli_app() -> Flask:
-    """The app for CLI commands. They sign nothing, so a missing secret key is only refused by `serve`."""
+    """The app for CLI commands; a missing secret key is only refused by `serve`.
+
+    Without CLIPPER_SECRET_KEY, commands on a demo instance use the demo's key (carrier credentials are sealed
+    with it: `clipper tracking sync` must read them); elsewhere a throwaway key, as they sign nothing.
+    """
     from storefront import create_app
 
     try:
         Settings.load()
     except ConfigurationError:
+        demo_key = Settings.load({"testing": True}).instance_path / "secret_key"
+        if demo_key.is_file():
+            return create_app({"secret_key": demo_key.read_text().strip()})
         return create_app({"secret_key": secrets.token_urlsafe(48)})
     return create_app()
 
@@ -142,6 +150,8 @@ def demo_command(host: str, port: int, no_serve: bool, workers: int | None) -> N
             _start_demo_payments(host, port)
         if not settings.carrier_api_base:
             _start_demo_carriers()
+        if not settings.redis_url:
+            _start_demo_tracking()
         _run_gunicorn(host, port, workers)
 
 
@@ -170,6 +180,37 @@ def _start_demo_carriers() -> None:
     fake.start()
     os.environ["CLIPPER_CARRIER_API_BASE"] = fake.url
     click.echo(f"Carriers: demo carrier APIs at {fake.url} (no real parcels; set CLIPPER_CARRIER_API_BASE for others)")
+
+
+# Without Redis there is no worker to run the schedule: the demo syncs tracking itself, often, so parcels booked
+# in the admin move on the shopper's order page while you watch.
+DEMO_TRACKING_JOBS = (("storefront.domain.tracking.sync.sync_tracking_job", 60),
+                      ("storefront.domain.tracking.exceptions.detect_exceptions_job", 300))
+
+
+def demo_tracking_loop() -> None:
+    """Run DEMO_TRACKING_JOBS forever (in its own process: gunicorn forks, threads and forks do not mix)."""
+    import time
+
+    from storefront.domain.jobs import run_job
+
+    due = {target: 0.0 for target, _ in DEMO_TRACKING_JOBS}
+    while True:
+        for target, every in DEMO_TRACKING_JOBS:
+            if time.monotonic() >= due[target]:
+                due[target] = time.monotonic() + every
+                try:
+                    run_job(target)
+                except Exception:  # a failed round is logged and tried again next time
+                    logging.getLogger(__name__).exception("demo job %s failed", target)
+        time.sleep(5)
+
+
+def _start_demo_tracking() -> None:
+    import multiprocessing
+
+    multiprocessing.get_context("spawn").Process(target=demo_tracking_loop, name="demo-tracking", daemon=True).start()
+    click.echo("Tracking: synced every minute (run `clipper worker` with CLIPPER_REDIS_URL for the full schedule)")
 
 
 @click.command("serve")

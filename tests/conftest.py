@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import text
 
-pytest_plugins = ["tests.fixtures.services", "tests.fixtures.factories", "tests.fixtures.admin", "tests.fakes.ecb", "tests.fakes.smtp", "tests.fakes.stripe", "tests.fakes.carriers", "tests.fixtures.shipping"]
+pytest_plugins = ["tests.fixtures.services", "tests.fixtures.factories", "tests.fixtures.admin", "tests.fixtures.mail", "tests.fakes.ecb", "tests.fakes.smtp", "tests.fakes.stripe", "tests.fakes.carriers", "tests.fixtures.shipping"]
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-clipper-0123456789"
 

@@ -522,8 +522,12 @@ class DemoSeeder:
             )
             for link in spec.get("links", []):
                 campaign.links.append(CampaignLink(code=link["code"], label=link.get("label"),
-                                                   influencer=link.get("influencer"), locale=link.get("locale")))
+                                                   influencer=link.get("influencer"), locale=link.get("locale"),
+                                                   commission_bp=link.get("commission_bp")))
             self.session.add(campaign)
+            if discount is not None:
+                self.session.flush()
+                discount.campaign_id = campaign.id  # orders using the code count for the campaign
             self._count("campaigns")
 
     def automatic_discounts(self) -> None:

@@ -132,8 +132,8 @@ def create_order(session: Session, *, view: CartView, ctx: PricingContext, store
         sold_out = problem.problem in (CartErrorCode.SOLD_OUT, CartErrorCode.NOT_ENOUGH_STOCK)
         raise CheckoutError(CheckoutErrorCode.OUT_OF_STOCK if sold_out else CheckoutErrorCode.CART_PROBLEM,
                             title=problem.product_title)
-    if view.cart.discount_code and view.discount is None:
-        raise CheckoutError(CheckoutErrorCode.CART_PROBLEM)
+    # A code that does not apply (e.g. a campaign's code below its minimum) never blocks the purchase: the cart
+    # page says why it is not applied and shows the total without it, which is what the shopper pays.
     country = ctx.country
     held = _reserve_all(session, view, locations, country)
     location_of = {(h.variant_id): h.location_id for h in held}

@@ -25,6 +25,8 @@ from storefront.domain.cart.errors import CartError, CartErrorCode
 from storefront.domain.catalog.versions import catalog_version
 from storefront.domain.money import UnknownCurrency, format_money, minor_exponent, normalize_currency, to_minor
 from storefront.domain.pricing import PricingContext
+from storefront.domain.problems import Invalid, Problems
+from storefront.domain.problems import Problem as Problem  # the admin imports it from here
 from storefront.extensions import cache
 from storefront.models import Campaign, DiscountAmount, DiscountCode, DiscountKind, DiscountRedemption, utcnow
 
@@ -279,19 +281,8 @@ class DiscountError(str, enum.Enum):
     AUTOMATIC_COMMISSION = "automatic_commission"
 
 
-@dataclass(frozen=True)
-class Problem:
-    field: str | None
-    code: DiscountError
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-class InvalidDiscount(ValueError):
+class InvalidDiscount(Invalid):
     """Nothing was written; `problems` names each field to fix."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(", ".join(f"{p.field}: {p.code.value}" for p in problems))
-        self.problems = tuple(problems)
 
 
 @dataclass
@@ -344,12 +335,8 @@ def load_discount(session: Session, discount_id: int) -> DiscountCode | None:
                           .options(selectinload(DiscountCode.amounts)))
 
 
-class _Checks:
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, name: str | None, code: DiscountError, /, **params: Any) -> None:
-        self.problems.append(Problem(name, code, params))
+class _Checks(Problems):
+    error = InvalidDiscount
 
     def currency(self, name: str, code: str) -> str | None:
         try:
@@ -421,9 +408,9 @@ def _checked_values(session: Session, draft: DiscountDraft, base_currency: str, 
             checks.add("percent", DiscountError.REQUIRED)
         value = checks.basis_points("percent", draft.percent, 1, DiscountError.PERCENTAGE_RANGE) or 0
     elif kind is DiscountKind.FIXED_AMOUNT:
-        before = len(checks.problems)
+        before = len(checks.items)
         amounts = checks.per_currency("amounts", draft.amounts)
-        if len(checks.problems) == before and base_currency not in amounts:
+        if len(checks.items) == before and base_currency not in amounts:
             checks.add("amounts", DiscountError.BASE_AMOUNT_REQUIRED, currency=base_currency)
         elif any(amount == 0 for amount in amounts.values()):
             checks.add("amounts", DiscountError.AMOUNT_POSITIVE)
@@ -446,8 +433,7 @@ def _checked_values(session: Session, draft: DiscountDraft, base_currency: str, 
                                      DiscountError.COMMISSION_RANGE)
     if draft.is_automatic and commission is not None:
         checks.add("commission_percent", DiscountError.AUTOMATIC_COMMISSION)
-    if checks.problems:
-        raise InvalidDiscount(checks.problems)
+    checks.raise_if_any()
     rows = [DiscountAmount(currency=currency, amount=amounts.get(currency, 0), minimum_subtotal=minimums.get(currency))
             for currency in sorted(set(amounts) | set(minimums))]
     values = dict(code=code, title=title, kind=kind, value=value, minimum_subtotal=minimum or None,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,33 @@ LOCAL_STORAGE = {"RATELIMIT_STORAGE_URI": "memory://", "CACHE_TYPE": "SimpleCach
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
+class ClosedWhenSent:
+    """A response body that is closed as soon as its last byte is written, once.
+
+    Without Redis, jobs run "after the response" from the response's close() (storefront/domain/jobs.py), as
+    gunicorn always calls it. werkzeug's development server (3.1) calls it only after draining the socket, and
+    skips it when the browser resets the connection meanwhile (Chromium sometimes does after a POST answered
+    by a redirect): the job is then silently lost. Closing on the last byte gives the tests gunicorn's behaviour.
+    """
+
+    def __init__(self, body: Iterable[bytes]) -> None:
+        self._body = body
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield from self._body
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+
+
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory, app_config):
     from flask_migrate import upgrade
@@ -35,7 +63,8 @@ def live_app(tmp_path_factory, app_config):
 
 @pytest.fixture(scope="session")
 def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, lambda environ, start: ClosedWhenSent(live_app(environ, start)),
+                         threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -12,7 +12,7 @@ from storefront import create_app
 from storefront.domain.search import service as search_service
 from storefront.extensions import cache, db
 from storefront.integrations.stripe_gateway.fake import FakeStripe
-from tests.e2e.conftest import LOCAL_STORAGE, RESULTS
+from tests.e2e.conftest import LOCAL_STORAGE, RESULTS, ClosedWhenSent
 from tests.fakes.stripe import STRIPE_TEST_SECRET_KEY
 from tests.fixtures.factories import make_fx_rates, make_market, make_product, make_shipping_zone, make_store, \
     make_tax_rate
@@ -28,7 +28,7 @@ def shop_with_payments(tmp_path, app_config, smtp_server):
                       "database_url": f"sqlite:///{tmp_path / 'shop.db'}", "media_path": str(tmp_path / "media"),
                       "stripe_secret_key": STRIPE_TEST_SECRET_KEY, "stripe_api_base": fake.base_url,
                       "stripe_webhook_secret": fake.webhook_secret, "mail_url": smtp_server.url})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, lambda environ, start: ClosedWhenSent(app(environ, start)), threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
     fake.webhook_url = f"{base}/webhooks/stripe"
     with app.app_context():

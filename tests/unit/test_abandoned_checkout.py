@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,24 +15,9 @@ from storefront.domain.marketing import abandoned, newsletter
 from storefront.domain.marketing.abandoned import RecoveryError, RecoveryErrorCode
 from storefront.models import Campaign, CampaignChannel, Cart, CartLine, PaymentStatus, utcnow
 from tests.fixtures.factories import make_image, make_paid_order, make_product
+from tests.fixtures.mail import SHOP, html_of, text_of
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-SHOP = "https://shop.example"
-
-
-@pytest.fixture
-def outbox(app, monkeypatch, tmp_path, smtp_server):
-    monkeypatch.setitem(app.config, "CLIPPER", replace(app.config["CLIPPER"], instance_path=tmp_path,
-                                                       mail_url=smtp_server.url, public_url=SHOP))
-    return smtp_server.messages
-
-
-def text_of(message) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
-def html_of(message) -> str:
-    return message.get_body(("html",)).get_content()
 
 
 def abandoned_checkout(db, *, email="kunde@example.de", locale="de", created_at=NOW,

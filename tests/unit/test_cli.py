@@ -93,3 +93,15 @@ def test_worker_without_redis_explains_that_jobs_run_inline(instance):
 def test_worker_runs_queued_jobs_in_burst_mode(instance, redis_url):
     result = run_clipper("worker", "--burst", instance=instance, extra_env={"CLIPPER_REDIS_URL": redis_url})
     assert result.returncode == 0, result.stderr
+
+
+def test_commands_on_a_demo_instance_use_the_demo_key_so_sealed_carrier_credentials_stay_readable(
+        tmp_path, monkeypatch):
+    from storefront.cli import _create_cli_app
+
+    for name in [k for k in os.environ if k.startswith("CLIPPER_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CLIPPER_INSTANCE_PATH", str(tmp_path))
+    assert len(_create_cli_app().config["SECRET_KEY"]) >= 32  # no demo here: a throwaway key
+    (tmp_path / "secret_key").write_text("demo-key-kept-by-clipper-demo-0123456789abcdef\n")
+    assert _create_cli_app().config["SECRET_KEY"] == "demo-key-kept-by-clipper-demo-0123456789abcdef"

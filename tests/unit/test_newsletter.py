@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,25 +13,9 @@ import time_machine
 from storefront.domain.marketing import newsletter
 from storefront.domain.marketing.newsletter import NewsletterError, NewsletterErrorCode
 from storefront.models import Customer, Subscriber, SubscriberStatus
+from tests.fixtures.mail import SHOP, html_of, text_of
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-SHOP = "https://shop.example"
-
-
-@pytest.fixture
-def outbox(app, monkeypatch, tmp_path, smtp_server):
-    """The shop (at https://shop.example) sends through the fake SMTP server; its messages as received."""
-    monkeypatch.setitem(app.config, "CLIPPER", replace(app.config["CLIPPER"], instance_path=tmp_path,
-                                                       mail_url=smtp_server.url, public_url=SHOP))
-    return smtp_server.messages
-
-
-def text_of(message) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
-def html_of(message) -> str:
-    return message.get_body(("html",)).get_content()
 
 
 def confirm_link(message) -> str:

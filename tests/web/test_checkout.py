@@ -304,3 +304,21 @@ def test_a_once_per_customer_code_used_twice_by_the_same_email_is_flagged(client
     assert first.payment_status is PaymentStatus.PAID and not first.needs_review
     assert second.payment_status is PaymentStatus.PAID and second.needs_review
     assert "WELCOME10" in second.review_reason
+
+
+def test_a_code_below_its_minimum_is_explained_but_never_blocks_the_purchase(client, db, shop, fake_stripe):
+    from storefront.models import DiscountCode, DiscountKind
+
+    db.session.add(DiscountCode(code="SPRING15", kind=DiscountKind.PERCENTAGE, value=1500, minimum_subtotal=10000))
+    db.session.flush()
+    add(client, shop["tee_variant"], 1)
+    client.post("/de/cart/update", data={"csrf_token": csrf_from_cart(client), "discount": "spring15"},
+                headers=GERMANY)
+    cart_page = client.get("/de/cart", headers=GERMANY).get_data(as_text=True)
+    assert "SPRING15" in cart_page or "spring15" in cart_page.lower()
+    response = checkout(client)
+    assert response.status_code == 303 and response.headers["Location"].startswith(fake_stripe.base_url + "/pay/")
+    order = only_order(db)
+    assert order.discount_total == 0 and order.total == order.subtotal
+    assert "discounts" not in fake_stripe.session(order.stripe_checkout_session_id) or not fake_stripe.session(
+        order.stripe_checkout_session_id)["discounts"]

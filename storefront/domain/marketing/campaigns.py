@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from storefront.domain import audit, discounts
 from storefront.domain.catalog_admin.checks import slugify
 from storefront.domain.money import UnknownCurrency, minor_exponent, normalize_currency, to_minor
+from storefront.domain.problems import Invalid, Problem, Problems
 from storefront.domain.store import load_store_settings
 from storefront.models import (
     Campaign,
@@ -84,33 +85,12 @@ class CampaignError(str, enum.Enum):
     LINK_HAS_ORDERS = "link_has_orders"
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing to fix: `field` names the input (None: the request as a whole)."""
-
-    field: str | None
-    code: CampaignError
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-class InvalidCampaign(ValueError):
+class InvalidCampaign(Invalid):
     """The change was refused; `problems` says what to fix, field by field. Nothing was written."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(", ".join(f"{p.field}: {p.code.value}" for p in problems))
-        self.problems = tuple(problems)
 
-
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-
-    def add(self, field_name: str | None, code: CampaignError, /, **params: Any) -> None:
-        self.items.append(Problem(field_name, code, params))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise InvalidCampaign(self.items)
+class _Problems(Problems):
+    error = InvalidCampaign
 
 
 class CampaignStatus(str, enum.Enum):

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Any
+
+from storefront.domain import problems
+from storefront.domain.problems import Invalid
+from storefront.domain.problems import Problem as Problem  # the settings pages import it from here
 
 
 class SettingsErrorCode(str, enum.Enum):
@@ -57,39 +59,13 @@ class SettingsErrorCode(str, enum.Enum):
     INVALID_STRIPE_KEY = "invalid_stripe_key"
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one field (`field` None: with the edit as a whole)."""
-
-    field: str | None
-    code: SettingsErrorCode
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-class InvalidSettings(ValueError):
+class InvalidSettings(Invalid):
     """The edit was refused; `problems` says what to fix, field by field. Nothing was saved."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(", ".join(f"{p.field}: {p.code.value}" for p in problems))
-        self.problems = tuple(problems)
 
 
 class StaleSettings(Exception):
     """Someone saved the store settings after this form was loaded: their work would be overwritten."""
 
 
-class Problems:
-    """Collects every problem of a form, so the owner sees them all at once rather than one per try."""
-
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-
-    def add(self, field: str | None, code: SettingsErrorCode, /, **params: Any) -> None:
-        self.items.append(Problem(field, code, params))
-
-    def has(self, field: str) -> bool:
-        return any(p.field == field for p in self.items)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise InvalidSettings(self.items)
+class Problems(problems.Problems):
+    error = InvalidSettings

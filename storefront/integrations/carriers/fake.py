@@ -33,6 +33,7 @@ import importlib
 import json
 import logging
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -230,7 +231,10 @@ class FakeCarriers:
 
     def next_sequence(self, carrier: str) -> int:
         with self._lock:
-            self._sequence[carrier] = self._sequence.get(carrier, 0) + 1
+            # Tests want predictable numbers; a demo restarted on the same database must not hand out a number
+            # an earlier run already gave a parcel, so it starts where the clock is.
+            start = int(time.time()) % 100_000 * 100 if self.auto_progress else 0
+            self._sequence[carrier] = self._sequence.get(carrier, start) + 1
             return self._sequence[carrier]
 
     def new_tracking_number(self, carrier: str) -> str:
