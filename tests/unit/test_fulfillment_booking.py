@@ -409,3 +409,21 @@ def test_an_american_order_without_phone_or_state_gets_a_dap_dhl_label(db, marke
     [(_carrier, _method, _path, sent)] = dhl_label_requests(fake_carriers)
     receiver = sent["customerDetails"]["receiverDetails"]["postalAddress"]
     assert (receiver["countryCode"], receiver.get("provinceCode"), receiver["postalCode"]) == ("US", "NY", "10118")
+
+
+def test_a_fedex_label_without_a_price_in_the_answer_costs_what_fedex_quoted(db, shippable_order, cn_warehouse,
+                                                                            fake_carriers, cny_rate):
+    from tests.fakes.carriers import TEST_CREDENTIALS
+
+    fedex = make_carrier_account(db.session, "fedex", credentials=dict(TEST_CREDENTIALS["fedex"]),
+                                 server_url=fake_carriers.server_url("fedex"), locations=[cn_warehouse])
+    shipment = book(db, shippable_order, fedex, service_code="fedex_international_priority")
+
+    assert shipment.status is ShipmentStatus.LABEL_PURCHASED
+    assert shipment.cost and shipment.cost > 0 and shipment.cost_currency and shipment.cost_base
+    assert shipment.estimated_delivery is not None  # what the "late parcel" rule measures against
+
+
+def test_a_dhl_label_knows_its_estimated_delivery_from_the_quote(db, shippable_order, dhl):
+    shipment = book(db, shippable_order, dhl)
+    assert shipment.estimated_delivery is not None and shipment.estimated_delivery > shipment.label_created_at.date()

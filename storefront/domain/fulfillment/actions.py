@@ -46,6 +46,7 @@ from storefront.integrations.carriers.types import (
     CarrierSpec,
     CustomsDeclaration,
     ServiceInfo,
+    ShipmentRequest,
 )
 from storefront.models import (
     CarrierAccount,
@@ -184,6 +185,7 @@ def book_shipment(session: Session, order: Order, *, location_id: int, lines: di
     except BaseException:
         _discard_draft(session, shipment_id)
         raise
+    booked = _with_quoted_price(config, request, booked)
     try:
         shipment = _complete(session, shipment_id, booked, config, staff_user_id(actor))
     except BaseException:
@@ -257,6 +259,25 @@ def _void_quietly(config: CarrierConfig, booked: BookedShipment) -> None:
         carriers.void_shipment(config, booked.tracking_number, booked.carrier_shipment_id)
     except CarrierError:
         log.exception("label %s was bought but not recorded, and voiding it failed", booked.tracking_number)
+
+
+def _with_quoted_price(config: CarrierConfig, request: ShipmentRequest, booked: BookedShipment) -> BookedShipment:
+    """Some carriers' booking answers carry no price (karrio reads none from FedEx's or UPS's): the order's
+    margin then uses the service's quote for the same parcel, and the estimated delivery it gives."""
+    if booked.amount is not None and booked.estimated_delivery is not None:
+        return booked
+    try:
+        quotes = carriers.fetch_rates(replace(config, timeout_seconds=min(config.timeout_seconds, 10.0)), request)
+    except CarrierError:
+        return booked
+    quote = next((q for q in quotes if q.service_code == (booked.service_code or request.service_code)), None)
+    if quote is None:
+        return booked
+    if booked.amount is None:
+        booked = replace(booked, amount=quote.amount, currency=quote.currency)
+    if booked.estimated_delivery is None and quote.estimated_delivery is not None:
+        booked = replace(booked, estimated_delivery=quote.estimated_delivery)
+    return booked
 
 
 def _complete(session: Session, shipment_id: int, booked: BookedShipment, config: CarrierConfig,
