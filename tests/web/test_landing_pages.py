@@ -76,6 +76,8 @@ def test_a_landing_page_shows_each_of_its_blocks_in_order(client, db, markets, d
     assert "<summary>How do I use the code?</summary>" in html and "<p>Enter SPRING15 at checkout.</p>" in html
     assert "Be the first to know" in html and 'action="/newsletter/subscribe"' in html
     assert 'name="source" value="landing:spring"' in html
+    # one sign-up form under the section's own heading: no second "Newsletter" heading, no footer form
+    assert html.count('action="/newsletter/subscribe"') == 1 and ">Newsletter</h2>" not in html
     body = html[html.index("<main"):]
     order = [body.index(text) for text in ("Spring, unpacked", "washed linen", "New this spring", "The offer ends in",
                                            "How do I use the code?", "Be the first to know")]
