@@ -59,6 +59,18 @@ def _in_currency(amount: int, currency: str, ctx: PricingContext, rates, factor:
     return int(value.scaleb(minor_exponent(ctx.currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def free_over(rate: ShippingRate, ctx: PricingContext, rates) -> int | None:
+    """The rate's free-shipping threshold in the shopper's currency, if it has one."""
+    return _in_currency(rate.free_over, rate.currency, ctx, rates) if rate.free_over is not None else None
+
+
+def table_price(rate: ShippingRate, parcel_grams: int, ctx: PricingContext, rates) -> int | None:
+    """The rate's weight-bracket price for a parcel (packaging included) in the shopper's currency; None when
+    the parcel is heavier than its last bracket."""
+    bracket = next((b for b in rate.brackets if parcel_grams <= b.max_weight_grams), None)
+    return None if bracket is None else _in_currency(bracket.price, rate.currency, ctx, rates)
+
+
 def live_price(quote: RateQuote, rate: ShippingRate, ctx: PricingContext, rates) -> int:
     """The carrier's price in the shopper's currency plus the rate's margin (basis points, then the fixed
     amount in the rate's currency), rounded like every converted price of the market."""
@@ -79,7 +91,7 @@ def options_for(session: Session, ctx: PricingContext, rates, *, country: str | 
     for rate in zone.rates:
         if not rate.active:
             continue
-        threshold = _in_currency(rate.free_over, rate.currency, ctx, rates) if rate.free_over is not None else None
+        threshold = free_over(rate, ctx, rates)
         priced.append((rate, free_shipping or (threshold is not None and subtotal >= threshold)))
     # A free option costs the shopper nothing whatever the carrier says: no need to ask.
     quotes = live_rates.quote_live_rates(
@@ -109,7 +121,4 @@ def _price(rate: ShippingRate, live: live_rates.LiveQuote | None, parcel: int, c
                 "amount": quote.amount, "currency": quote.currency, "service_code": quote.service_code}
         except MissingRate as error:
             log.warning("live shipping rate %s unavailable, using its table price: %s", rate.id, error)
-    bracket = next((b for b in rate.brackets if parcel <= b.max_weight_grams), None)
-    if bracket is None:
-        return None, None
-    return _in_currency(bracket.price, rate.currency, ctx, rates), None
+    return table_price(rate, parcel, ctx, rates), None

@@ -44,10 +44,10 @@ from storefront.domain.catalog.stock import LocationInfo, load_locations
 from storefront.domain.fx import MissingRate, RateTable, load_rate_table
 from storefront.domain.mail import LOCAL_SHOP_URL
 from storefront.domain.markets import Localization, MarketInfo, fallback_market, load_markets
-from storefront.domain.money import decimal_string, to_decimal, to_minor
+from storefront.domain.money import decimal_string
 from storefront.domain.pricing import PricingContext, pricing_context
 from storefront.domain.seo import locale_path, summary
-from storefront.domain.shipping import PACKAGING_GRAMS, zone_for
+from storefront.domain.shipping import PACKAGING_GRAMS, free_over, table_price, zone_for
 from storefront.domain.store import load_store_settings
 from storefront.domain.tax import load_tax_rates
 from storefront.extensions import db
@@ -331,27 +331,17 @@ def _shipping(ctx: _Context, variant: VariantView) -> FeedShipping | None:
     cheapest: tuple[int, int, str] | None = None
     for rate in ctx.zone_rates:
         try:
-            if rate.free_over is not None and variant.price >= _converted(ctx, rate.free_over, rate.currency):
-                price = 0
-            else:
-                bracket = next((b for b in rate.brackets if parcel <= b.max_weight_grams), None)
-                if bracket is None:
-                    continue
-                price = _converted(ctx, bracket.price, rate.currency)
+            threshold = free_over(rate, ctx.pricing, ctx.rates)
+            price = 0 if threshold is not None and variant.price >= threshold else table_price(
+                rate, parcel, ctx.pricing, ctx.rates)
         except MissingRate:
+            continue
+        if price is None:
             continue
         option = (price, rate.max_days, rate.name_translations.get(ctx.locale) or rate.name)
         if cheapest is None or option[:2] < cheapest[:2]:
             cheapest = option
     return FeedShipping(ctx.country, cheapest[2], cheapest[0]) if cheapest else None
-
-
-def _converted(ctx: _Context, amount: int, currency: str) -> int:
-    """A shipping table amount in the feed's currency at today's rate, as checkout converts it."""
-    target = ctx.pricing.currency
-    if currency == target:
-        return amount
-    return to_minor(to_decimal(amount, currency) * ctx.rates.rate(currency, target), target)
 
 
 def valid_gtin(barcode: str | None) -> str | None:
